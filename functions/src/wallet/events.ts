@@ -1,0 +1,21 @@
+import { Schema } from "effect"
+
+export const WalletOpened = Schema.TaggedStruct("WalletOpened", { walletId: Schema.String, owner: Schema.String })
+export type WalletOpened = typeof WalletOpened.Type
+
+export const WalletCredited = Schema.TaggedStruct("WalletCredited", {
+  walletId: Schema.String,
+  amount: Schema.Int,
+  balanceAfter: Schema.Int
+})
+export type WalletCredited = typeof WalletCredited.Type
+
+export const WalletDebited = Schema.TaggedStruct("WalletDebited", {
+  walletId: Schema.String,
+  amount: Schema.Int,
+  balanceAfter: Schema.Int
+})
+export type WalletDebited = typeof WalletDebited.Type
+
+export const WalletEvent = Schema.Union(WalletOpened, WalletCredited, WalletDebited)
+export type WalletEvent = typeof WalletEvent.Type

@@ -1,0 +1,21 @@
+import { Match, Schema } from "effect"
+import type { WalletEvent } from "./events"
+
+export const WalletState = Schema.Struct({ walletId: Schema.String, owner: Schema.String, balance: Schema.Int })
+export type WalletState = typeof WalletState.Type
+
+/** The largest balance a wallet may hold (a signed 32-bit integer, as GraphQL's Int). */
+export const maxBalance = 2_147_483_647
+
+export const streamOf = (walletId: string) => `wallet-${walletId}`
+
+/** Folds one event into the state; the first event of a stream is always `WalletOpened`. */
+export const evolve = (state: WalletState | undefined, event: WalletEvent): WalletState =>
+  Match.valueTags(event, {
+    WalletOpened: (e) => ({ walletId: e.walletId, owner: e.owner, balance: 0 }),
+    WalletCredited: (e) => ({ ...state!, balance: state!.balance + e.amount }),
+    WalletDebited: (e) => ({ ...state!, balance: state!.balance - e.amount })
+  })
+
+export const fold = (state: WalletState | undefined, events: ReadonlyArray<WalletEvent>): WalletState | undefined =>
+  events.reduce<WalletState | undefined>(evolve, state)
