@@ -1,0 +1,26 @@
+import { Context, Effect, Layer } from "effect"
+import type { Envelope } from "@low/functions"
+import type { Schema } from "effect"
+import type { Timeout } from "./errors"
+import { Executor, type AnyHandler, type Outcome, type RunError } from "./executor"
+
+/**
+ * The route handler's way to the event handler and back: it answers once the command's outcome is decided,
+ * written and projected, so the caller can read its own write on any instance.
+ */
+export class CommandBus extends Context.Tag("low/shell/CommandBus")<
+  CommandBus,
+  {
+    readonly send: <H extends AnyHandler>(
+      handler: H,
+      command: Schema.Schema.Type<H["command"]>,
+      envelope: Envelope
+    ) => Effect.Effect<Outcome, RunError<H> | Timeout>
+  }
+>() {
+  /** Runs the executor in the caller's fiber: right when every projector runs inline in the commit. */
+  static readonly direct = Layer.effect(
+    CommandBus,
+    Effect.map(Executor, (executor) => CommandBus.of({ send: executor.run }))
+  )
+}

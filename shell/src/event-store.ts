@@ -1,0 +1,44 @@
+import { Context } from "effect"
+import type { Effect, Option } from "effect"
+import type { PortFailure, StoredEvent, ViewChange, WriteOp } from "@low/functions"
+import type { WriteConflict } from "./errors"
+
+/** An event as committed, with its place in the whole log. */
+export interface Committed extends StoredEvent<{ readonly _tag: string }> {
+  /** Position in the log; increasing in commit order within one stream. */
+  readonly position: number
+}
+
+/** Everything one accepted command writes, committed together or not at all. */
+export interface Commit {
+  /** `<handler>/<entity>`: the scope of the commandId. */
+  readonly entity: string
+  readonly commandId: string
+  /** The normalized command, to tell a retry from a different command with the same commandId. */
+  readonly fingerprint: string
+  readonly at: string
+  readonly ops: ReadonlyArray<WriteOp>
+  /** Read-model changes to commit with each event (projectors run inline). */
+  readonly project: (event: StoredEvent<{ readonly _tag: string }>) => ReadonlyArray<ViewChange>
+}
+
+/** The event store: commits a command's writes atomically and remembers which commandIds it accepted. */
+export class EventStore extends Context.Tag("low/shell/EventStore")<
+  EventStore,
+  {
+    readonly commit: (commit: Commit) => Effect.Effect<ReadonlyArray<Committed>, WriteConflict | PortFailure>
+    /** The fingerprint of the command accepted with this commandId on this entity, if any. */
+    readonly accepted: (entity: string, commandId: string) => Effect.Effect<Option.Option<string>, PortFailure>
+  }
+>() {}
+
+/** The events a commit's Append ops produce, numbered after each stream's expected version. */
+export const eventsOf = (commit: Commit): ReadonlyArray<StoredEvent<{ readonly _tag: string }>> =>
+  commit.ops.flatMap((op) =>
+    op._tag === "Append"
+      ? op.events.map((event, i) => {
+          const version = op.expectedVersion + i + 1
+          return { id: `${op.stream}@${version}`, stream: op.stream, version, event, commandId: commit.commandId, at: commit.at }
+        })
+      : []
+  )

@@ -1,0 +1,119 @@
+import { Deferred, Duration, Effect, Layer, PubSub, Queue } from "effect"
+import type { Envelope } from "@low/functions"
+import { MemoryStore } from "../adapters/memory/store"
+import { CommandBus } from "../command-bus"
+import { Timeout } from "../errors"
+import type { Committed } from "../event-store"
+import { Executor, type AnyHandler, type AnyProjector, type Outcome } from "../executor"
+import { makeWatermark, type Watermark } from "./watermark"
+
+export interface InProcessOptions {
+  readonly handlers: ReadonlyArray<AnyHandler>
+  readonly projectors: ReadonlyArray<AnyProjector>
+  /** Command queues per handler; one entity always lands on the same one, so its commands stay in order. */
+  readonly partitions?: number
+  /** How long a caller waits for its command to be handled and projected. */
+  readonly timeout?: Duration.DurationInput
+}
+
+interface Request {
+  readonly handler: AnyHandler
+  readonly command: unknown
+  readonly envelope: Envelope
+  readonly reply: Deferred.Deferred<Outcome, unknown>
+}
+
+const hash = (s: string) => {
+  let h = 0
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0
+  return h >>> 0
+}
+
+/**
+ * The in-process deployment of the four processes, wired by the handlers' and projectors' channel names:
+ * commands go through partitioned queues to the event handlers, events through a PubSub per channel to the
+ * projectors, and the resolver answers a caller when every projector of the channel has passed its events.
+ */
+export const InProcessEventSystem = (options: InProcessOptions) =>
+  Layer.scoped(
+    CommandBus,
+    Effect.gen(function* () {
+      const executor = yield* Executor
+      const store = yield* MemoryStore
+      const partitions = options.partitions ?? 4
+      const timeout = options.timeout ?? Duration.seconds(10)
+
+      const channels = new Map<string, { readonly pubsub: PubSub.PubSub<Committed>; readonly marks: Array<Watermark>; last: number }>()
+      const channel = (name: string) => {
+        let c = channels.get(name)
+        if (c === undefined) channels.set(name, (c = { pubsub: Effect.runSync(PubSub.unbounded<Committed>()), marks: [], last: 0 }))
+        return c
+      }
+
+      for (const projector of options.projectors) {
+        const source = channel(projector.reads)
+        const mark = makeWatermark()
+        source.marks.push(mark)
+        const subscription = yield* PubSub.subscribe(source.pubsub)
+        yield* Queue.takeBetween(subscription, 1, 1024).pipe(
+          Effect.flatMap((events) => {
+            let last = 0
+            for (const event of events) {
+              store.applyChanges(projector.project(event), event.version)
+              last = event.position
+            }
+            return mark.advance(last)
+          }),
+          Effect.forever,
+          Effect.forkScoped
+        )
+      }
+
+      const queues = new Map<AnyHandler, Array<Queue.Queue<Request>>>()
+      for (const handler of options.handlers) {
+        const out = channel(handler.writes)
+        const lanes = yield* Effect.all(Array.from({ length: partitions }, () => Queue.unbounded<Request>()))
+        queues.set(handler, lanes)
+        for (const lane of lanes) {
+          yield* Queue.take(lane).pipe(
+            Effect.flatMap((req) =>
+              executor.run(req.handler, req.command, req.envelope).pipe(
+                Effect.tap((outcome) => {
+                  if (outcome._tag === "Duplicate" || outcome.events.length === 0) return Effect.void
+                  out.last = outcome.events[outcome.events.length - 1]!.position
+                  return PubSub.publishAll(out.pubsub, outcome.events)
+                }),
+                Effect.exit,
+                Effect.flatMap((exit) => Deferred.complete(req.reply, exit))
+              )
+            ),
+            Effect.forever,
+            Effect.forkScoped
+          )
+        }
+      }
+
+      // The resolver: an outcome counts once every projector of the channel has passed it.
+      const projected = (handler: AnyHandler, outcome: Outcome) => {
+        const out = channel(handler.writes)
+        const target = outcome._tag === "Applied" ? (outcome.events.at(-1)?.position ?? 0) : out.last
+        return Effect.forEach(out.marks, (mark) => mark.reached(target), { discard: true })
+      }
+
+      return CommandBus.of({
+        send: (handler, command, envelope) =>
+          Effect.gen(function* () {
+            const lanes = queues.get(handler)
+            if (lanes === undefined) return yield* Effect.dieMessage(`no handler ${handler.name} in this deployment`)
+            const reply = yield* Deferred.make<Outcome, unknown>()
+            yield* Queue.offer(lanes[hash(handler.entity(command)) % lanes.length]!, { handler, command, envelope, reply })
+            const outcome = yield* Deferred.await(reply)
+            yield* projected(handler, outcome)
+            return outcome
+          }).pipe(
+            Effect.timeoutFail({ duration: timeout, onTimeout: () => new Timeout({ commandId: envelope.commandId }) })
+          ) as never
+      })
+    })
+  )
+
