@@ -1,0 +1,19 @@
+import { Effect, Layer } from "effect"
+import { inviteCustomer, wallet } from "@low/functions"
+import { Executor, Health, InProcessEventSystem, MemoryStore, portConfig, runServer, serve, type ServerOptions } from "@low/shell"
+
+const domains = [wallet, inviteCustomer]
+
+/** Everything in one process: memory ports, the in-process event system, the GraphQL server. */
+export const InMemory = (server: ServerOptions) =>
+  serve(server).pipe(
+    Layer.provide(InProcessEventSystem({
+      handlers: domains.flatMap((d) => d.handlers),
+      projectors: domains.flatMap((d) => d.projectors)
+    })),
+    Layer.provide(Executor.layer()),
+    Layer.provideMerge(MemoryStore.layer),
+    Layer.provide(Health.none)
+  )
+
+export const main = () => runServer(Layer.unwrapEffect(Effect.map(portConfig, (port) => InMemory({ port, host: "0.0.0.0" }))))

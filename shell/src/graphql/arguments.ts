@@ -1,0 +1,35 @@
+import { Effect, ParseResult, Schema } from "effect"
+import { Inputs } from "@low/functions"
+import { BadInput } from "../errors"
+
+/** Decodes GraphQL arguments with a schema; a broken rule is BAD_USER_INPUT naming the argument. */
+export const decodeArgs = <A, I>(schema: Schema.Schema<A, I>, input: unknown): Effect.Effect<A, BadInput> =>
+  Schema.decodeUnknown(schema)(input, { errors: "first" }).pipe(
+    Effect.mapError(
+      (error) => new BadInput({ message: ParseResult.ArrayFormatter.formatErrorSync(error).map(describe).join("; ") })
+    )
+  )
+
+const describe = (issue: ParseResult.ArrayFormatterIssue) =>
+  issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`
+
+/** The optional client-chosen commandId. */
+export const CommandIdArg = Schema.Struct({ commandId: Schema.optional(Schema.NullOr(Inputs.Id)) })
+
+/** Page arguments of a wallet's transactions. */
+export const PageArgs = Schema.Struct({ first: Inputs.PageSize, after: Schema.optional(Schema.NullOr(Schema.String)) })
+
+const cursorPrefix = "tx:"
+
+/** The cursor of the page after the item with `order` in `walletId`'s history. */
+export const encodeCursor = (walletId: string, order: number) =>
+  Buffer.from(`${cursorPrefix}${walletId}:${order}`).toString("base64url")
+
+/** The order a cursor points after, if it was issued for this wallet. */
+export const decodeCursor = (walletId: string, cursor: string): Effect.Effect<number, BadInput> => {
+  const text = Buffer.from(cursor, "base64url").toString()
+  const order = Number(text.slice(text.lastIndexOf(":") + 1))
+  return text === `${cursorPrefix}${walletId}:${order}` && Number.isSafeInteger(order) && order > 0
+    ? Effect.succeed(order)
+    : Effect.fail(new BadInput({ message: "after: not a cursor issued for this wallet" }))
+}
