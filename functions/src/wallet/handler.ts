@@ -1,4 +1,4 @@
-import { Effect, Either, Match, Option } from "effect"
+import { Effect, Either, Option } from "effect"
 import type { Envelope, EventHandler } from "../protocol"
 import { EntityStates, type Versioned } from "../ports"
 import { appendWithState } from "../write"
@@ -13,32 +13,24 @@ export type WalletLookup = Option.Option<Versioned<WalletState>>
 const lookup = (command: WalletCommand, _envelope: Envelope) =>
   Effect.flatMap(EntityStates, (states) => states.get(streamOf(command.walletId), WalletState))
 
-const opened = (looked: WalletLookup, walletId: string) =>
-  Option.match(looked, {
-    onNone: () => Either.left(new WalletNotFound({ walletId })),
-    onSome: ({ state }) => Either.right(state)
-  })
-
 /** Decides what a wallet command does; pure. */
-export const operate = (command: WalletCommand, looked: WalletLookup): Either.Either<ReadonlyArray<WalletEvent>, WalletRejection> =>
-  Match.valueTags(command, {
-    OpenWallet: ({ walletId, owner }) =>
-      Option.isSome(looked)
-        ? Either.left(new WalletExists({ walletId }))
-        : Either.right([{ _tag: "WalletOpened", walletId, owner }] as const),
-    Credit: ({ walletId, amount }) =>
-      Either.flatMap(opened(looked, walletId), ({ balance }) =>
-        balance + amount > maxBalance
-          ? Either.left(new BalanceLimit({ walletId, balance, amount }))
-          : Either.right([{ _tag: "WalletCredited", walletId, amount, balanceAfter: balance + amount }] as const)
-      ),
-    Debit: ({ walletId, amount }) =>
-      Either.flatMap(opened(looked, walletId), ({ balance }) =>
-        amount > balance
-          ? Either.left(new InsufficientFunds({ walletId, balance, amount }))
-          : Either.right([{ _tag: "WalletDebited", walletId, amount, balanceAfter: balance - amount }] as const)
-      )
-  })
+export const operate = (command: WalletCommand, looked: WalletLookup): Either.Either<ReadonlyArray<WalletEvent>, WalletRejection> => {
+  const { walletId } = command
+  if (command._tag === "OpenWallet")
+    return Option.isSome(looked)
+      ? Either.left(new WalletExists({ walletId }))
+      : Either.right([{ _tag: "WalletOpened", walletId, owner: command.owner }])
+  if (Option.isNone(looked)) return Either.left(new WalletNotFound({ walletId }))
+  const { balance } = looked.value.state
+  const { amount } = command
+  if (command._tag === "Credit")
+    return balance + amount > maxBalance
+      ? Either.left(new BalanceLimit({ walletId, balance, amount }))
+      : Either.right([{ _tag: "WalletCredited", walletId, amount, balanceAfter: balance + amount }])
+  return amount > balance
+    ? Either.left(new InsufficientFunds({ walletId, balance, amount }))
+    : Either.right([{ _tag: "WalletDebited", walletId, amount, balanceAfter: balance - amount }])
+}
 
 const write = (command: WalletCommand, looked: WalletLookup, events: ReadonlyArray<WalletEvent>) => {
   const current = Option.getOrUndefined(looked)
