@@ -2,7 +2,7 @@ import { Context, Effect, Layer } from "effect"
 import type { Envelope } from "@low/functions"
 import type { Schema } from "effect"
 import type { Timeout } from "./errors"
-import { Executor, type AnyHandler, type Outcome, type RunError } from "./executor"
+import { Executor, type AnyHandler, type ExecutorPorts, type Outcome, type RunError } from "./executor"
 
 /**
  * The route handler's way to the event handler and back: it answers once the command's outcome is decided,
@@ -21,6 +21,10 @@ export class CommandBus extends Context.Tag("low/shell/CommandBus")<
   /** Runs the executor in the caller's fiber: right when every projector runs inline in the commit. */
   static readonly direct = Layer.effect(
     CommandBus,
-    Effect.map(Executor, (executor) => CommandBus.of({ send: executor.run }))
+    Effect.gen(function* () {
+      const executor = yield* Executor
+      const ports = yield* Effect.context<ExecutorPorts>()
+      return CommandBus.of({ send: (handler, command, envelope) => Effect.provide(executor.run(handler, command, envelope), ports) })
+    })
   )
 }

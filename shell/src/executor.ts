@@ -1,10 +1,11 @@
-import { Context, Effect, Either, Layer, Option, Schedule, Schema } from "effect"
+import { Context, Effect, Either, FiberRef, Layer, LogLevel, Option, Schedule, type Schema } from "effect"
 import {
   EntityStates, UniqueIndex, Writes,
   type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type WriteOp
 } from "@low/functions"
 import { IdempotencyConflict, Unavailable, type WriteConflict } from "./errors"
 import { EventStore, type Committed } from "./event-store"
+import { canonicalJson } from "./canonical-json"
 import { makeKeyedLock } from "./keyed-lock"
 
 // Handlers and projectors are stored side by side for many domains, so their types are erased here.
@@ -34,19 +35,22 @@ const defaultConflictRetries = Schedule.exponential("2 millis", 1.5).pipe(
   Schedule.intersect(Schedule.recurs(40))
 )
 
-const fingerprints = new WeakMap<AnyHandler, (command: unknown) => string>()
-/** The command as its schema encodes it: what "the same command" means for idempotency. */
-const fingerprintOf = (handler: AnyHandler, command: unknown): string => {
-  let encode = fingerprints.get(handler)
-  if (encode === undefined) {
-    const toJson = Schema.encodeSync(handler.command)
-    encode = (c) => JSON.stringify(toJson(c))
-    fingerprints.set(handler, encode)
-  }
-  return encode(command)
-}
+// Commands are decoded, hence normalized, before they get here: their canonical JSON is what "the same command"
+// means for idempotency.
+const fingerprintOf = canonicalJson
+
+// One line per command at debug level, built only when debug lines are kept.
+const logCommand = (handler: AnyHandler, envelope: Envelope, outcome: Outcome) =>
+  Effect.flatMap(FiberRef.get(FiberRef.currentMinimumLogLevel), (level) =>
+    LogLevel.lessThanEqual(level, LogLevel.Debug)
+      ? Effect.logDebug("command", { handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag })
+      : Effect.void
+  )
 
 const unavailable = (failure: PortFailure) => new Unavailable({ dependency: failure.dependency, cause: failure.cause })
+
+/** The ports a command's lookup and write need; long-lived fibers are given them once. */
+export type ExecutorPorts = EntityStates | UniqueIndex | EventStore
 
 /** Runs lookup → operate → write for one command, serialized per entity and retried on write conflicts. */
 export class Executor extends Context.Tag("low/shell/Executor")<
@@ -56,22 +60,21 @@ export class Executor extends Context.Tag("low/shell/Executor")<
       handler: H,
       command: Schema.Schema.Type<H["command"]>,
       envelope: Envelope
-    ) => Effect.Effect<Outcome, RunError<H>>
+    ) => Effect.Effect<Outcome, RunError<H>, ExecutorPorts>
   }
 >() {
   static readonly layer = (options: ExecutorOptions = {}) =>
     Layer.effect(
       Executor,
       Effect.gen(function* () {
-        const context = yield* Effect.context<EntityStates | UniqueIndex | EventStore>()
-        const store = Context.get(context, EventStore)
+        const store = yield* EventStore
         const inline = options.inlineProjectors ?? []
         const withLock = makeKeyedLock()
         const retries = options.conflictRetries ?? defaultConflictRetries
 
         const run = (handler: AnyHandler, command: unknown, envelope: Envelope) => {
           const entity = `${handler.name}/${handler.entity(command)}`
-          const fingerprint = fingerprintOf(handler, command)
+          const fingerprint = fingerprintOf(command)
           const projectors = inline.filter((p) => p.reads === handler.writes)
           const project = (event: StoredEvent<{ readonly _tag: string }>) => projectors.flatMap((p) => p.project(event))
           // A command met again after it was accepted answers as a duplicate, before any other verdict.
@@ -85,33 +88,36 @@ export class Executor extends Context.Tag("low/shell/Executor")<
                     : Effect.fail(new IdempotencyConflict({ entity, commandId: envelope.commandId }))
               })
             )
-          const attempt: Effect.Effect<Outcome, unknown, EntityStates | UniqueIndex> = Effect.gen(function* () {
-            const looked: unknown = yield* handler.lookup(command, envelope)
-            const decided = handler.operate(command, looked, envelope)
-            if (Either.isLeft(decided)) return yield* acceptedBefore(decided.left)
-            const ops: Array<WriteOp> = []
-            yield* Effect.provideService(handler.write(command, looked, decided.right), Writes, {
-              record: (op) => Effect.sync(() => void ops.push(op))
-            })
-            const commit = { entity, commandId: envelope.commandId, fingerprint, at: envelope.at, ops, project }
-            return yield* store.commit(commit).pipe(
+          const commitOf = (ops: ReadonlyArray<WriteOp>) =>
+            store.commit({ entity, commandId: envelope.commandId, fingerprint, at: envelope.at, ops, project }).pipe(
               Effect.map((events): Outcome => ({ _tag: "Applied", events })),
               Effect.catchTag("WriteConflict", acceptedBefore)
             )
-          })
+          const attempt: Effect.Effect<Outcome, unknown, EntityStates | UniqueIndex> = Effect.flatMap(
+            handler.lookup(command, envelope),
+            (looked: unknown) => {
+              const decided = handler.operate(command, looked, envelope)
+              if (Either.isLeft(decided)) return acceptedBefore(decided.left)
+              const ops: Array<WriteOp> = []
+              const recorder = Writes.of({ record: (op) => Effect.sync(() => void ops.push(op)) })
+              return Effect.zipRight(
+                Effect.provideService(handler.write(command, looked, decided.right), Writes, recorder),
+                Effect.suspend(() => commitOf(ops))
+              )
+            }
+          )
           const isConflict = (e: unknown): e is WriteConflict => (e as { _tag?: unknown })._tag === "WriteConflict"
           const isPortFailure = (e: unknown): e is PortFailure => (e as { _tag?: unknown })._tag === "PortFailure"
-          return withLock(entity, attempt).pipe(
-            Effect.retry({ schedule: retries, while: isConflict }),
+          const locked = withLock(entity, attempt)
+          return locked.pipe(
+            // The retry machinery is set up only once a conflict happened: most commands never meet one.
+            Effect.catchIf(isConflict, () => Effect.retry(locked, { schedule: retries, while: isConflict })),
             Effect.mapError((e) =>
               isConflict(e)
                 ? new Unavailable({ dependency: "event store", cause: e.reason })
                 : isPortFailure(e) ? unavailable(e) : e
             ),
-            Effect.provide(context),
-            Effect.tap((outcome) =>
-              Effect.logDebug("command", { handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag })
-            )
+            Effect.tap((outcome) => logCommand(handler, envelope, outcome))
           )
         }
         return { run } as Executor["Type"]

@@ -1,21 +1,48 @@
-import { Effect } from "effect"
+import { Deferred, Effect, Exit, FiberId } from "effect"
 
-/** One permit per key, for as long as anyone waits on it: serializes work on one entity within a process. */
+interface Waiter {
+  readonly turn: Deferred.Deferred<void>
+  handed: boolean
+}
+
+/**
+ * Serializes work per key within a process: the first caller of a key runs at once, later ones queue behind it.
+ * An uncontended key costs a map entry and no semaphore, which matters on the executor's hot path.
+ */
 export const makeKeyedLock = () => {
-  const locks = new Map<string, { readonly semaphore: Effect.Semaphore; users: number }>()
+  const queues = new Map<string, Array<Waiter>>()
+
   const release = (key: string) =>
     Effect.sync(() => {
-      const lock = locks.get(key)
-      if (lock !== undefined && --lock.users === 0) locks.delete(key)
+      const next = queues.get(key)?.shift()
+      if (next === undefined) return void queues.delete(key)
+      next.handed = true
+      Deferred.unsafeDone(next.turn, Exit.void)
     })
+
+  // A waiter interrupted after it was handed the lock passes it on; one interrupted before leaves the queue.
+  const leave = (key: string, waiter: Waiter) =>
+    waiter.handed
+      ? release(key)
+      : Effect.sync(() => {
+          const waiting = queues.get(key)
+          waiting?.splice(waiting.indexOf(waiter), 1)
+        })
+
   return <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.suspend(() => {
-      let lock = locks.get(key)
-      if (lock === undefined) {
-        lock = { semaphore: Effect.unsafeMakeSemaphore(1), users: 0 }
-        locks.set(key, lock)
+      const waiting = queues.get(key)
+      if (waiting === undefined) {
+        queues.set(key, [])
+        return Effect.ensuring(effect, release(key))
       }
-      lock.users++
-      return Effect.ensuring(lock.semaphore.withPermits(1)(effect), release(key))
+      const waiter: Waiter = { turn: Deferred.unsafeMake<void>(FiberId.none), handed: false }
+      waiting.push(waiter)
+      return Effect.uninterruptibleMask((restore) =>
+        restore(Deferred.await(waiter.turn)).pipe(
+          Effect.onInterrupt(() => leave(key, waiter)),
+          Effect.zipRight(Effect.ensuring(restore(effect), release(key)))
+        )
+      )
     })
 }

@@ -71,9 +71,14 @@ export const makeMemoryStore = () => {
     return { items: items.slice(start, end).reverse(), more: start > 0 }
   }
 
+  /** The commit without Effect: the conflict's reason, or the committed events. */
+  const tryCommit = (c: Commit): string | Array<Committed> => conflictOf(c) ?? commit(c)
+
   return {
     log: log as ReadonlyArray<Committed>,
     applyChanges,
+    /** Plain functions over the same maps the ports use (for baselines that measure Effect's cost). */
+    plain: { state: (stream: string) => states.get(stream), tryCommit },
     ports: {
       states: EntityStates.of({
         get: <S>(stream: string) => Effect.sync(() => Option.fromNullable(states.get(stream) as Versioned<S> | undefined))
@@ -82,8 +87,8 @@ export const makeMemoryStore = () => {
       events: EventStore.of({
         commit: (c) =>
           Effect.suspend(() => {
-            const conflict = conflictOf(c)
-            return conflict === undefined ? Effect.succeed(commit(c)) : Effect.fail(new WriteConflict({ reason: conflict }))
+            const result = tryCommit(c)
+            return typeof result === "string" ? Effect.fail(new WriteConflict({ reason: result })) : Effect.succeed(result)
           }),
         accepted: (entity, commandId) => Effect.sync(() => Option.fromNullable(accepted.get(k(entity, commandId))))
       }),
