@@ -1,11 +1,12 @@
 import { createServer } from "node:http"
-import { HttpApp, HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import type { CommandBus } from "../command-bus"
 import { makeYoga } from "../graphql/yoga"
 import { failing, Health } from "../health"
 import type { Views } from "../views"
+import { fromFetchHandler } from "./web-handler"
 
 const healthz = Effect.gen(function* () {
   const down = yield* failing(yield* Health)
@@ -17,7 +18,7 @@ const healthz = Effect.gen(function* () {
 /** The contract at POST /graphql (GraphiQL at GET), and GET /healthz. */
 export const app = Effect.gen(function* () {
   const yoga = makeYoga(yield* Effect.runtime<CommandBus | Views>())
-  const graphql = HttpApp.fromWebHandler(async (request) => yoga.fetch(request))
+  const graphql = fromFetchHandler((request) => yoga.fetch(request))
   return HttpRouter.empty.pipe(
     HttpRouter.get("/healthz", healthz),
     HttpRouter.all("/graphql", graphql)
