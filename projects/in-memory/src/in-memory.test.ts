@@ -1,0 +1,12 @@
+import { afterAll, beforeAll } from "vitest"
+import { startServer, type RunningServer } from "@low/shell"
+import { describeConformance } from "@low/shell/testing/conformance"
+import { InMemory } from "./main"
+
+let server: RunningServer
+beforeAll(async () => {
+  server = await startServer(InMemory({ port: 0 }))
+})
+afterAll(() => server.close())
+
+describeConformance("in-memory", () => server.url)
