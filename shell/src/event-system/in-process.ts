@@ -16,6 +16,12 @@ export interface InProcessOptions {
   readonly timeout?: Duration.DurationInput
 }
 
+interface Channel {
+  readonly pubsub: PubSub.PubSub<Committed>
+  readonly marks: Array<Watermark>
+  last: number
+}
+
 interface Request {
   readonly handler: AnyHandler
   readonly command: unknown
@@ -43,12 +49,12 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
       const partitions = options.partitions ?? 4
       const timeout = options.timeout ?? Duration.seconds(10)
 
-      const channels = new Map<string, { readonly pubsub: PubSub.PubSub<Committed>; readonly marks: Array<Watermark>; last: number }>()
-      const channel = (name: string) => {
-        let c = channels.get(name)
-        if (c === undefined) channels.set(name, (c = { pubsub: Effect.runSync(PubSub.unbounded<Committed>()), marks: [], last: 0 }))
-        return c
-      }
+      // One channel per name the handlers write and the projectors read: its PubSub, the watermark of each
+      // projector reading it, and the position of the last event published on it.
+      const channels = new Map<string, Channel>()
+      for (const name of [...options.handlers.map((h) => h.writes), ...options.projectors.map((p) => p.reads)])
+        if (!channels.has(name)) channels.set(name, { pubsub: yield* PubSub.unbounded<Committed>(), marks: [], last: 0 })
+      const channel = (name: string) => channels.get(name)!
 
       for (const projector of options.projectors) {
         const source = channel(projector.reads)
@@ -111,8 +117,10 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
             yield* projected(handler, outcome)
             return outcome
           }).pipe(
-            Effect.timeoutFail({ duration: timeout, onTimeout: () => new Timeout({ commandId: envelope.commandId }) })
-          ) as never
+            Effect.timeoutFail({ duration: timeout, onTimeout: () => new Timeout({ commandId: envelope.commandId }) }),
+            // The reply carries the handler's own rejections, whose type the generic signature names.
+            (effect) => effect as Effect.Effect<Outcome, never>
+          )
       })
     })
   )
