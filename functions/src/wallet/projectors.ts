@@ -1,4 +1,3 @@
-import { Match } from "effect"
 import { View, type Projector, type StoredEvent } from "../protocol"
 import type { WalletCredited, WalletDebited, WalletEvent } from "./events"
 
@@ -7,19 +6,13 @@ export const walletsView = "wallets"
 /** Collection view: a wallet's credits and debits, ordered by version. */
 export const transactionsView = "wallet-transactions"
 
-const newBalance = ({ walletId, balanceAfter }: WalletCredited | WalletDebited, version: number) => [
-  View.patch(walletsView, walletId, { balance: balanceAfter, version })
-]
-
 export const balanceProjector: Projector<WalletEvent> = {
   name: "wallet-balance",
   reads: "wallet-events",
   project: ({ event, version }) =>
-    Match.valueTags(event, {
-      WalletOpened: ({ walletId, owner }) => [View.put(walletsView, walletId, { id: walletId, owner, balance: 0, version })],
-      WalletCredited: (e) => newBalance(e, version),
-      WalletDebited: (e) => newBalance(e, version)
-    })
+    event._tag === "WalletOpened"
+      ? [View.put(walletsView, event.walletId, { id: event.walletId, owner: event.owner, balance: 0, version })]
+      : [View.patch(walletsView, event.walletId, { balance: event.balanceAfter, version })]
 }
 
 const transaction = (stored: StoredEvent<WalletEvent>, kind: "CREDIT" | "DEBIT", e: WalletCredited | WalletDebited) => [
@@ -36,10 +29,15 @@ const transaction = (stored: StoredEvent<WalletEvent>, kind: "CREDIT" | "DEBIT",
 export const transactionsProjector: Projector<WalletEvent> = {
   name: "wallet-transactions",
   reads: "wallet-events",
-  project: (stored) =>
-    Match.valueTags(stored.event, {
-      WalletOpened: () => [],
-      WalletCredited: (e) => transaction(stored, "CREDIT", e),
-      WalletDebited: (e) => transaction(stored, "DEBIT", e)
-    })
+  project: (stored) => {
+    const { event } = stored
+    switch (event._tag) {
+      case "WalletOpened":
+        return []
+      case "WalletCredited":
+        return transaction(stored, "CREDIT", event)
+      case "WalletDebited":
+        return transaction(stored, "DEBIT", event)
+    }
+  }
 }
