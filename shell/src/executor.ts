@@ -110,8 +110,13 @@ export class Executor extends Context.Tag("low/shell/Executor")<
           const isPortFailure = (e: unknown): e is PortFailure => (e as { _tag?: unknown })._tag === "PortFailure"
           const locked = withLock(entity, attempt)
           return locked.pipe(
-            // The retry machinery is set up only once a conflict happened: most commands never meet one.
-            Effect.catchIf(isConflict, () => Effect.retry(locked, { schedule: retries, while: isConflict })),
+            // The retry machinery is set up only once a conflict happened: most commands never meet one. That
+            // conflict is the schedule's first input, so the first retry waits and counts like every other.
+            Effect.catchIf(isConflict, (conflict) => {
+              let met = true
+              const again = Effect.suspend(() => (met ? ((met = false), Effect.fail(conflict)) : locked))
+              return Effect.retry(again, { schedule: retries, while: isConflict })
+            }),
             Effect.mapError((e) =>
               isConflict(e)
                 ? new Unavailable({ dependency: "event store", cause: e.reason })
