@@ -16,17 +16,29 @@ export interface InProcessOptions {
   readonly timeout?: Duration.DurationInput
 }
 
+/** An event as a channel carries it: `seq` counts the channel's events in the order they were published. */
+interface Delivery {
+  readonly event: Committed
+  readonly seq: number
+}
+
 interface Channel {
-  readonly pubsub: PubSub.PubSub<Committed>
+  readonly pubsub: PubSub.PubSub<Delivery>
   readonly marks: Array<Watermark>
-  last: number
+  seq: number
 }
 
 interface Request {
   readonly handler: AnyHandler
   readonly command: unknown
   readonly envelope: Envelope
-  readonly reply: Deferred.Deferred<Outcome, unknown>
+  readonly reply: Deferred.Deferred<Reply, unknown>
+}
+
+/** A handled command's outcome and the channel sequence number its projection must reach. */
+interface Reply {
+  readonly outcome: Outcome
+  readonly seq: number
 }
 
 const hash = (s: string) => {
@@ -50,10 +62,10 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
       const timeout = options.timeout ?? Duration.seconds(10)
 
       // One channel per name the handlers write and the projectors read: its PubSub, the watermark of each
-      // projector reading it, and the position of the last event published on it.
+      // projector reading it, and how many events were published on it.
       const channels = new Map<string, Channel>()
       for (const name of [...options.handlers.map((h) => h.writes), ...options.projectors.map((p) => p.reads)])
-        if (!channels.has(name)) channels.set(name, { pubsub: yield* PubSub.unbounded<Committed>(), marks: [], last: 0 })
+        if (!channels.has(name)) channels.set(name, { pubsub: yield* PubSub.unbounded<Delivery>(), marks: [], seq: 0 })
       const channel = (name: string) => channels.get(name)!
 
       for (const projector of options.projectors) {
@@ -62,11 +74,11 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         source.marks.push(mark)
         const subscription = yield* PubSub.subscribe(source.pubsub)
         yield* Queue.takeBetween(subscription, 1, 1024).pipe(
-          Effect.flatMap((events) => {
+          Effect.flatMap((deliveries) => {
             let last = 0
-            for (const event of events) {
+            for (const { event, seq } of deliveries) {
               store.applyChanges(projector.project(event), event.version)
-              last = event.position
+              last = seq
             }
             return mark.advance(last)
           }),
@@ -84,10 +96,12 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
           yield* Queue.take(lane).pipe(
             Effect.flatMap((req) =>
               executor.run(req.handler, req.command, req.envelope).pipe(
-                Effect.tap((outcome) => {
-                  if (outcome._tag === "Duplicate" || outcome.events.length === 0) return Effect.void
-                  out.last = outcome.events[outcome.events.length - 1]!.position
-                  return PubSub.publishAll(out.pubsub, outcome.events)
+                // Numbered and offered in one synchronous step, so a channel's events reach projectors in `seq`
+                // order even when lanes race: a watermark at `seq` then means every earlier event is projected.
+                Effect.map((outcome): Reply => {
+                  if (outcome._tag === "Duplicate") return { outcome, seq: out.seq }
+                  for (const event of outcome.events) out.pubsub.unsafeOffer({ event, seq: ++out.seq })
+                  return { outcome, seq: out.seq }
                 }),
                 Effect.exit,
                 Effect.flatMap((exit) => Deferred.complete(req.reply, exit))
@@ -99,22 +113,20 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         }
       }
 
-      // The resolver: an outcome counts once every projector of the channel has passed it.
-      const projected = (handler: AnyHandler, outcome: Outcome) => {
-        const out = channel(handler.writes)
-        const target = outcome._tag === "Applied" ? (outcome.events.at(-1)?.position ?? 0) : out.last
-        return Effect.forEach(out.marks, (mark) => mark.reached(target), { discard: true })
-      }
+      // The resolver: an outcome counts once every projector of the channel has passed it (for a duplicate, has
+      // passed everything published so far, which includes the original).
+      const projected = (handler: AnyHandler, seq: number) =>
+        Effect.forEach(channel(handler.writes).marks, (mark) => mark.reached(seq), { discard: true })
 
       return CommandBus.of({
         send: (handler, command, envelope) =>
           Effect.gen(function* () {
             const lanes = queues.get(handler)
             if (lanes === undefined) return yield* Effect.dieMessage(`no handler ${handler.name} in this deployment`)
-            const reply = yield* Deferred.make<Outcome, unknown>()
+            const reply = yield* Deferred.make<Reply, unknown>()
             yield* Queue.offer(lanes[hash(handler.entity(command)) % lanes.length]!, { handler, command, envelope, reply })
-            const outcome = yield* Deferred.await(reply)
-            yield* projected(handler, outcome)
+            const { outcome, seq } = yield* Deferred.await(reply)
+            yield* projected(handler, seq)
             return outcome
           }).pipe(
             Effect.timeoutFail({ duration: timeout, onTimeout: () => new Timeout({ commandId: envelope.commandId }) }),

@@ -21,9 +21,14 @@ export const makeWatermark = () => {
     reached: (target: number): Effect.Effect<void> =>
       Effect.suspend(() => {
         if (position >= target) return Effect.void
-        const done = Deferred.unsafeMake<void>(FiberId.none)
-        waiters.push({ position: target, done })
-        return Deferred.await(done)
+        const waiter = { position: target, done: Deferred.unsafeMake<void>(FiberId.none) }
+        waiters.push(waiter)
+        // A caller that gives up (a timeout) stops waiting, so a stuck consumer does not collect waiters.
+        return Effect.onInterrupt(Deferred.await(waiter.done), () =>
+          Effect.sync(() => {
+            waiters = waiters.filter((w) => w !== waiter)
+          })
+        )
       })
   }
 }
