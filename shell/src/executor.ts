@@ -43,7 +43,9 @@ const fingerprintOf = canonicalJson
 const logCommand = (handler: AnyHandler, envelope: Envelope, outcome: Outcome) =>
   Effect.flatMap(FiberRef.get(FiberRef.currentMinimumLogLevel), (level) =>
     LogLevel.lessThanEqual(level, LogLevel.Debug)
-      ? Effect.logDebug("command", { handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag })
+      ? Effect.logDebug("command").pipe(
+          Effect.annotateLogs({ handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag })
+        )
       : Effect.void
   )
 

@@ -55,8 +55,8 @@ export const answerFailure = (cause: Cause.Cause<unknown>, commandId?: string): 
     const answer = toGraphQLError(failure.value)
     const code = answer.extensions["code"]
     return code === "UNAVAILABLE" || code === "TIMEOUT"
-      ? Effect.as(Effect.logWarning("command not done", { commandId, code, cause: Cause.pretty(cause) }), answer)
+      ? Effect.as(Effect.logWarning("command not done", cause).pipe(Effect.annotateLogs({ commandId, code })), answer)
       : Effect.succeed(answer)
   }
-  return Effect.as(Effect.logError("unexpected failure", { commandId, cause: Cause.pretty(cause) }), new Error("internal"))
+  return Effect.as(Effect.logError("unexpected failure", cause).pipe(Effect.annotateLogs({ commandId })), new Error("internal"))
 }

@@ -12,7 +12,7 @@ export const runServer = <E>(server: Layer.Layer<HttpServer.HttpServer, E>) =>
     Effect.zipRight(Effect.never),
     Effect.provide(server),
     Effect.provide(Logging),
-    NodeRuntime.runMain
+    (program) => NodeRuntime.runMain(program, { disablePrettyLogger: true })
   )
 
 /** A server started in this process, for tests and benchmarks: its GraphQL URL and a way to stop it. */
