@@ -1,0 +1,44 @@
+import { Config, Effect, Layer } from "effect"
+import { inviteCustomer, wallet } from "@low/functions"
+import { CommandBus, Executor, Logging, portConfig, runServer, serve, type ServerOptions } from "@low/shell"
+import { Pg, PgLayer, PostgresStore, rebuildViews } from "@low/shell/adapters/postgres/index"
+
+const domains = [wallet, inviteCustomer]
+const handlers = domains.flatMap((d) => d.handlers)
+const projectors = domains.flatMap((d) => d.projectors)
+
+/** The database from DATABASE_URL. */
+export const databaseUrlConfig = Config.string("DATABASE_URL").pipe(
+  Config.withDefault("postgres://postgres@127.0.0.1:5432/postgres")
+)
+
+export interface GraphqlPostgresOptions extends ServerOptions {
+  readonly databaseUrl: string
+}
+
+/**
+ * Postgres is the event store and the read side. Every projector runs inline in the command's commit, so the
+ * executor runs in the caller's fiber and a mutation answers once any instance can read it.
+ */
+export const GraphqlPostgres = ({ databaseUrl, ...server }: GraphqlPostgresOptions) =>
+  serve(server).pipe(
+    Layer.provide(CommandBus.direct),
+    Layer.provide(Executor.layer({ inlineProjectors: projectors })),
+    Layer.provide(PostgresStore({ connectionString: databaseUrl }))
+  )
+
+export const main = () =>
+  runServer(Layer.unwrapEffect(Effect.map(
+    Effect.all([portConfig, databaseUrlConfig]),
+    ([port, databaseUrl]) => GraphqlPostgres({ port, host: "0.0.0.0", databaseUrl })
+  )))
+
+/** Rebuilds every read model of the database at DATABASE_URL from its event log. */
+export const rebuild = () =>
+  Effect.runPromise(
+    Effect.flatMap(databaseUrlConfig, (databaseUrl) =>
+      Effect.flatMap(Pg, (pg) => rebuildViews(pg, { handlers, projectors })).pipe(
+        Effect.provide(PgLayer({ connectionString: databaseUrl }))
+      )
+    ).pipe(Effect.provide(Logging))
+  )

@@ -1,0 +1,7 @@
+export * from "./pool"
+export * from "./migrations"
+export * from "./store"
+export * from "./subscription"
+export * from "./wake-up"
+export * from "./rebuild"
+export * from "./projection"

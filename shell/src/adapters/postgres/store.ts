@@ -1,0 +1,94 @@
+import { Context, Effect, Either, Layer, Option, Schema } from "effect"
+import { EntityStates, PortFailure, UniqueIndex } from "@low/functions"
+import { EventStore } from "../../event-store"
+import { Health } from "../../health"
+import { Views, type Doc } from "../../views"
+import { commitWith } from "./commit"
+import { migrate } from "./migrations"
+import { makeWakeUp } from "./wake-up"
+import { dependency, Pg, PgLayer, postgresHealth, type PgClient, type PgOptions } from "./pool"
+
+const largestOrder = 2_147_483_647
+
+const decoders = new WeakMap<Schema.Schema<any, any>, (state: unknown) => Either.Either<unknown, unknown>>()
+/** One decoder per state schema: decoding runs on every lookup. */
+const decoderOf = <S, I>(schema: Schema.Schema<S, I>) => {
+  let decode = decoders.get(schema)
+  if (decode === undefined) decoders.set(schema, (decode = Schema.decodeUnknownEither(schema)))
+  return decode as (state: unknown) => Either.Either<S, unknown>
+}
+
+/** Every port backed by one Postgres database; each read is one query, each commit one statement. */
+export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => undefined) => ({
+  states: EntityStates.of({
+    get: (stream, schema) =>
+      pg.query<{ version: number; state: unknown }>({
+        name: "low_state",
+        text: "select version, state from entity_states where stream_id = $1",
+        values: [stream]
+      }).pipe(
+        Effect.flatMap(({ rows: [row] }) => {
+          if (row === undefined) return Effect.succeed(Option.none())
+          const decoded = decoderOf(schema)(row.state)
+          return Either.isRight(decoded)
+            ? Effect.succeed(Option.some({ version: row.version, state: decoded.right }))
+            : Effect.fail(new PortFailure({ dependency, cause: decoded.left }))
+        })
+      )
+  }),
+  unique: UniqueIndex.of({
+    get: (index, key) =>
+      pg.query<{ owner: string }>({
+        name: "low_unique",
+        text: "select owner from unique_keys where index_name = $1 and key = $2",
+        values: [index, key]
+      }).pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.owner)))
+  }),
+  events: EventStore.of({
+    commit: (c) => commitWith(pg)(c).pipe(Effect.tap(() => Effect.sync(afterCommit))),
+    accepted: (entity, commandId) =>
+      pg.query<{ fingerprint: string }>({
+        name: "low_accepted",
+        text: "select fingerprint from accepted_commands where entity = $1 and command_id = $2",
+        values: [entity, commandId]
+      }).pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.fingerprint)))
+  }),
+  views: Views.of({
+    doc: (view, key) =>
+      pg.query<{ data: Doc }>({
+        name: "low_doc",
+        text: "select data from view_docs where view = $1 and key = $2",
+        values: [view, key]
+      }).pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.data))),
+    items: (view, key, { first, before }) =>
+      pg.query<{ ord: number; data: Doc }>({
+        name: "low_items",
+        text: "select ord, data from view_items where view = $1 and key = $2 and ord < $3 order by ord desc limit $4",
+        values: [view, key, before ?? largestOrder, first + 1]
+      }).pipe(
+        Effect.map(({ rows }) => ({
+          items: rows.slice(0, first).map((r) => ({ order: r.ord, item: r.data })),
+          more: rows.length > first
+        }))
+      )
+  })
+})
+
+/** Every port on the database `Pg` reaches, after migrating its schema; `/healthz` asks it `select 1`. */
+export const PostgresPorts = Layer.scopedContext(
+  Effect.gen(function* () {
+    const pg = yield* Pg
+    yield* migrate(pg)
+    const wake = yield* makeWakeUp(pg)
+    const ports = makePostgresPorts(pg, wake.notify)
+    return Context.make(EntityStates, ports.states).pipe(
+      Context.add(UniqueIndex, ports.unique),
+      Context.add(EventStore, ports.events),
+      Context.add(Views, ports.views),
+      Context.add(Health, [postgresHealth(pg)])
+    )
+  })
+)
+
+/** The Postgres deployment's storage: a pool, the schema, every port and the health check. */
+export const PostgresStore = (options: PgOptions) => PostgresPorts.pipe(Layer.provideMerge(PgLayer(options)))

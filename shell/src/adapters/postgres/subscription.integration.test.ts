@@ -1,0 +1,120 @@
+import { Effect, Exit, Fiber, ManagedRuntime, Scope } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import type { Commit, Committed } from "../../event-store"
+import { Pg, PgLayer, type PgClient } from "./pool"
+import { migrate } from "./migrations"
+import { makePostgresPorts } from "./store"
+import { loadCheckpoint, origin, readAfter, subscribe } from "./subscription"
+import { createTestDatabase, type TestDatabase } from "./testing"
+import { listenForCommits, makeWakeUp } from "./wake-up"
+
+let db: TestDatabase
+let runtime: ManagedRuntime.ManagedRuntime<Pg, unknown>
+let pg: PgClient
+const run = <A, E>(effect: Effect.Effect<A, E, Pg>) => runtime.runPromise(effect)
+
+beforeAll(async () => {
+  db = await createTestDatabase()
+  runtime = ManagedRuntime.make(PgLayer({ connectionString: db.url }))
+  pg = await run(Pg)
+  await run(migrate(pg))
+})
+afterAll(async () => {
+  await runtime?.dispose()
+  await db?.drop()
+})
+
+const commitOf = (stream: string, version: number): Commit => ({
+  entity: `e/${stream}`, commandId: `c-${version}`, fingerprint: "{}", at: new Date(0).toISOString(),
+  ops: [{ _tag: "Append", stream, expectedVersion: version - 1, events: [{ _tag: "Ticked" }] }],
+  project: () => []
+})
+const commit = (stream: string, version = 1) => run(makePostgresPorts(pg).events.commit(commitOf(stream, version)))
+const everything = async () => (await run(readAfter(pg, origin, 100_000))).events
+
+/** Waits for `ready` to hold, polling, and fails after the deadline. */
+const eventually = async (ready: () => boolean | Promise<boolean>, deadlineMs = 30_000) => {
+  const end = Date.now() + deadlineMs
+  while (!(await ready())) {
+    if (Date.now() > end) throw new Error("condition not met before the deadline")
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+describe("subscription to the event log", () => {
+  it("given a transaction holding an earlier position that commits after a later one, then the subscription waits for it and delivers both in order", async () => {
+    const before = (await everything()).length
+    const slow = await pg.pool.connect()
+    try {
+      await slow.query("begin")
+      await slow.query(
+        `insert into events (stream_id, version, command_id, seq, type, data, metadata)
+         values ('gap-slow', 1, 'c-1', 0, 'Ticked', '{"_tag":"Ticked"}', '{"commandId":"c-1","at":"1970-01-01T00:00:00.000Z"}')`
+      )
+      const [fast] = await commit("gap-fast")
+      const seen = (await everything()).slice(before)
+      // Reading `position > last` now would return gap-fast and then never gap-slow, whose position is lower.
+      expect(seen.map((e) => e.stream)).toEqual([])
+      await slow.query("commit")
+      // Delivery waits for every older transaction of the cluster, which other tests may be running right now.
+      await eventually(async () => (await everything()).length >= before + 2)
+      const after = (await everything()).slice(before)
+      expect(after.map((e) => e.stream)).toEqual(["gap-slow", "gap-fast"])
+      expect(after[0]!.position).toBeLessThan(fast!.position)
+    } finally {
+      slow.release()
+    }
+  })
+
+  it("given an aborted transaction, then the subscription moves past it and delivers what committed", async () => {
+    const before = (await everything()).length
+    const aborted = await pg.pool.connect()
+    try {
+      await aborted.query("begin")
+      await aborted.query(
+        `insert into events (stream_id, version, command_id, seq, type, data, metadata)
+         values ('aborted', 1, 'c-1', 0, 'Ticked', '{"_tag":"Ticked"}', '{"commandId":"c-1","at":"1970-01-01T00:00:00.000Z"}')`
+      )
+      await commit("after-abort")
+      expect((await everything()).slice(before)).toEqual([])
+      await aborted.query("rollback")
+      await eventually(async () => (await everything()).length >= before + 1)
+      expect((await everything()).slice(before).map((e) => e.stream)).toEqual(["after-abort"])
+    } finally {
+      aborted.release()
+    }
+  })
+
+  it("given a running subscriber woken by NOTIFY, when events are committed, then each is delivered once, and after a restart it resumes at its checkpoint", async () => {
+    const name = `sub-${Date.now()}`
+    const delivered: Array<Committed> = []
+    const start = Effect.gen(function* () {
+      const listener = yield* listenForCommits(db.url)
+      // A long idle poll: only the NOTIFY wake-up can deliver within the test's deadline.
+      return yield* subscribe(pg, {
+        name, batch: 7, idle: "1 minute", wake: listener.next,
+        handle: (events) => Effect.sync(() => void delivered.push(...events))
+      })
+    }).pipe(Effect.scoped)
+    const existing = (await everything()).length
+    const subscriber = runtime.runFork(start)
+    await eventually(() => delivered.length === existing)
+    const scope = await run(Scope.make())
+    const wake = await run(Scope.extend(makeWakeUp(pg), scope))
+    const ports = makePostgresPorts(pg, wake.notify)
+    await Promise.all(Array.from({ length: 20 }, (_, i) => run(ports.events.commit(commitOf(`live-${i}`, 1)))))
+    await eventually(async () => delivered.length === existing + 20)
+    await run(Scope.close(scope, Exit.void))
+    await run(Fiber.interrupt(subscriber))
+    const total = (await everything()).length
+    expect(new Set(delivered.map((e) => e.position)).size).toBe(total)
+    expect(await run(loadCheckpoint(pg, name))).toMatchObject({ position: delivered.at(-1)!.position })
+
+    for (let i = 1; i <= 5; i++) await commit(`after-restart-${i}`)
+    delivered.length = 0
+    const again = runtime.runFork(start)
+    await eventually(() => delivered.length >= 5)
+    await run(Fiber.interrupt(again))
+    expect(delivered.map((e) => e.stream)).toEqual([1, 2, 3, 4, 5].map((i) => `after-restart-${i}`))
+  })
+})

@@ -1,0 +1,70 @@
+import { Deferred, Duration, Effect, Schedule, type Scope } from "effect"
+import pg from "pg"
+import type { PgClient } from "./pool"
+
+/** The channel committed events are announced on. Only a hint: readers never rely on getting it. */
+export const eventsChannel = "low_events"
+
+/** Least time between two announcements from one process, so a burst of commits costs one NOTIFY. */
+const spacing = 50
+
+/**
+ * Announces commits after the fact, outside the command's transaction: a NOTIFY inside it would serialize
+ * every commit on the database-wide notify lock. A lost announcement only delays a reader until its next poll.
+ */
+export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () => void }, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    let closed = false
+    let timer: ReturnType<typeof setTimeout> | undefined
+    yield* Effect.addFinalizer(() => Effect.sync(() => { closed = true; clearTimeout(timer) }))
+    const send = () => {
+      timer = undefined
+      if (closed) return
+      pg.pool.query("select pg_notify($1, '')", [eventsChannel]).catch(() => undefined)
+    }
+    return { notify: () => { if (timer === undefined && !closed) timer = setTimeout(send, spacing) } }
+  })
+
+/**
+ * A dedicated connection LISTENing for announcements, reconnected whenever it drops. `next(max)` completes at
+ * the first announcement after it was called, or after `max`, whichever comes first.
+ */
+export const listenForCommits = (connectionString: string) =>
+  Effect.gen(function* () {
+    let waiting: Array<Deferred.Deferred<void>> = []
+    const wakeAll = () => {
+      const ready = waiting
+      waiting = []
+      for (const d of ready) Deferred.unsafeDone(d, Effect.void)
+    }
+    let client: pg.Client | undefined
+    const connect = Effect.tryPromise(async () => {
+      const c = new pg.Client({ connectionString, keepAlive: true, connectionTimeoutMillis: 5_000 })
+      c.on("notification", wakeAll)
+      c.on("error", () => undefined)
+      await c.connect()
+      await c.query(`listen ${eventsChannel}`)
+      client = c
+      // Events committed while no connection listened are found by the next read, which a wake-up starts.
+      wakeAll()
+      return await new Promise<void>((resolve) => c.once("end", resolve))
+    })
+    const run = connect.pipe(
+      Effect.ensuring(Effect.sync(() => { void client?.end().catch(() => undefined); client = undefined })),
+      Effect.ignore,
+      Effect.repeat(Schedule.spaced("500 millis"))
+    )
+    yield* Effect.forkScoped(run)
+    yield* Effect.addFinalizer(() => Effect.promise(async () => { await client?.end().catch(() => undefined) }))
+    return {
+      next: (max: Duration.DurationInput) =>
+        Effect.gen(function* () {
+          const d = yield* Deferred.make<void>()
+          waiting.push(d)
+          yield* Deferred.await(d).pipe(
+            Effect.timeoutOption(Duration.decode(max)),
+            Effect.ensuring(Effect.sync(() => { waiting = waiting.filter((w) => w !== d) }))
+          )
+        })
+    }
+  })
