@@ -1,4 +1,6 @@
 // `pnpm bench [executor] [graphql] ...`: the benchmarks behind BENCHMARKS.md (all of them when none is named).
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
 import { executorBench } from "../bench/executor"
 import { graphqlBench } from "../bench/graphql"
 import { startProjectProcess } from "../bench/server-process"
@@ -26,6 +28,14 @@ const benches: Record<string, () => Promise<void>> = {
     }
   }
 }
+
+/** A benchmark that is a script of its own, run in a fresh process. */
+const script = (path: string) => async () => {
+  const file = fileURLToPath(new URL(`../${path}`, import.meta.url))
+  const { status } = spawnSync(process.execPath, ["--import", "tsx", file], { stdio: "inherit" })
+  if (status !== 0) throw new Error(`${path} exited with ${status}`)
+}
+benches["postgres"] = script("adapters/postgres/bench.ts")
 
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches)
 for (const name of chosen) {
