@@ -1,0 +1,104 @@
+import { Deferred, Effect, Exit, Schedule, type Scope } from "effect"
+import type { EachBatchPayload, Kafka } from "kafkajs"
+import { kafkaCall } from "./client"
+import type { ConsumerTuning } from "./config"
+
+export interface ConsumerSpec {
+  readonly groupId: string
+  readonly topics: ReadonlyArray<string>
+  /** Where a group without committed offsets starts: the beginning, so nothing produced before it joined is lost. */
+  readonly fromBeginning: boolean
+  readonly tuning: ConsumerTuning
+  /** Handles one partition's batch: its offset is committed once this succeeds, so only after its writes. */
+  readonly eachBatch: (payload: EachBatchPayload) => Promise<void>
+}
+
+/**
+ * Runs a member of a consumer group for as long as the scope lives. kafkajs restarts a consumer after most
+ * crashes by itself; one that crashed for good, or could not connect, is replaced by a new one, so a broker
+ * restart never ends consumption and never takes the process down. `joined` completes at the first group join.
+ */
+export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<{ readonly joined: Effect.Effect<void> }, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const joined = yield* Deferred.make<void>()
+    const session = Effect.gen(function* () {
+      const dead = yield* Deferred.make<void>()
+      const handled = makeCommitter()
+      const consumer = kafka.consumer({
+        groupId: spec.groupId,
+        sessionTimeout: spec.tuning.sessionTimeout,
+        heartbeatInterval: spec.tuning.heartbeatInterval,
+        rebalanceTimeout: spec.tuning.rebalanceTimeout,
+        maxWaitTimeInMs: spec.tuning.maxWaitTimeInMs,
+        allowAutoTopicCreation: false
+      })
+      consumer.on(consumer.events.GROUP_JOIN, () => Deferred.unsafeDone(joined, Exit.void))
+      consumer.on(consumer.events.CRASH, ({ payload }) => {
+        if (!payload.restart) Deferred.unsafeDone(dead, Exit.void)
+      })
+      yield* Effect.addFinalizer(() => Effect.promise(() => consumer.disconnect().catch(() => undefined)))
+      yield* kafkaCall(async () => {
+        await consumer.connect()
+        await consumer.subscribe({ topics: [...spec.topics], fromBeginning: spec.fromBeginning })
+        await consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: spec.tuning.partitionsConsumedConcurrently,
+          eachBatch: async (payload) => {
+            await spec.eachBatch(payload)
+            handled(payload)
+          }
+        })
+      })
+      yield* Deferred.await(dead)
+      yield* Effect.logWarning("consumer stopped after a crash; starting a new one", { groupId: spec.groupId })
+    }).pipe(
+      Effect.scoped,
+      Effect.catchAll(({ cause }) => Effect.logWarning("consumer could not start; trying again", { groupId: spec.groupId, cause: String(cause) }))
+    )
+    yield* session.pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
+    return { joined: Deferred.await(joined) }
+  })
+
+/** The offset to commit after `offset` was handled: the next one to read. */
+export const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString()
+
+/**
+ * Commits offsets without holding up the next batch: a partition's offset is sent once its batch is written, and
+ * offsets handled while a commit is in flight go together in the next one (requests to the coordinator keep
+ * their order, so a later offset is never overwritten by an earlier one). A commit lost to a crash or a
+ * rebalance only means a redelivery, which changes nothing.
+ */
+export const makeCommitter = () => {
+  let pending = new Map<string, { readonly topic: string; readonly partition: number; readonly offset: string }>()
+  let busy = false
+  let send: EachBatchPayload["commitOffsetsIfNecessary"] | undefined
+
+  const flush = (): void => {
+    if (busy || pending.size === 0 || send === undefined) return
+    const offsets = [...pending.values()]
+    pending = new Map()
+    busy = true
+    const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
+      topic,
+      partitions: offsets.filter((o) => o.topic === topic).map(({ partition, offset }) => ({ partition, offset }))
+    }))
+    send({ topics })
+      .catch(() => undefined)
+      .finally(() => {
+        busy = false
+        flush()
+      })
+  }
+
+  /** Marks a partition's batch as handled: the consumer reads on after it, and the offset is committed soon. */
+  return (payload: EachBatchPayload): void => {
+    const { batch } = payload
+    if (batch.isEmpty() || !payload.isRunning() || payload.isStale()) return
+    const last = batch.lastOffset()
+    payload.resolveOffset(last)
+    pending.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: nextOffset(last) })
+    send = payload.commitOffsetsIfNecessary
+    flush()
+  }
+}

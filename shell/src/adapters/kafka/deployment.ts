@@ -1,0 +1,75 @@
+import { Effect, Layer, Schema } from "effect"
+import type { Domain } from "@low/functions"
+import { Executor } from "../../executor"
+import { Health } from "../../health"
+import { RedisClient, redisHealth } from "../redis/client"
+import { RedisStore } from "../redis/store"
+import { ensureTopics, KafkaClient, kafkaHealth } from "./client"
+import { KafkaCommandBus } from "./command-bus"
+import { namesOf, type KafkaSettings, type Role } from "./config"
+import { runHandlers } from "./handler"
+import { runProjectors } from "./projector"
+
+export interface KafkaDeploymentOptions {
+  readonly domains: ReadonlyArray<Domain>
+  readonly settings: KafkaSettings
+  /** The roles this process runs besides answering GraphQL (a bff always answers it). */
+  readonly roles: ReadonlyArray<Role>
+}
+
+const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
+  const handlers = domains.flatMap((d) => d.handlers)
+  const projectors = domains.flatMap((d) => d.projectors)
+  const encoders = new Map(handlers.map((h) => [h.name, Schema.encodeSync(h.event)] as const))
+  const names = namesOf(settings)
+
+  const infrastructure = Layer.merge(
+    KafkaClient.layer(settings),
+    RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })
+  )
+  // The executor records entities as `<handler>/<id>`: the handler names the schema of the events to keep.
+  const store = RedisStore.layer({
+    outbox: { encode: (entity, event) => (encoders.get(entity.slice(0, entity.indexOf("/"))) ?? ((e: unknown) => e))(event) }
+  })
+  const topics = Layer.effectDiscard(
+    Effect.flatMap(KafkaClient, ({ admin }) =>
+      ensureTopics(admin, handlers.flatMap((h) => [names.topic(h.reads), names.topic(h.writes)]), settings.partitions)
+    )
+  )
+  const consumers = Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const joined: Array<Effect.Effect<void>> = []
+      if (roles.includes("handler")) joined.push((yield* runHandlers(handlers)).joined)
+      if (roles.includes("projector")) joined.push((yield* runProjectors({ handlers, projectors })).joined)
+      // Start serving once this process takes part in its groups, or after a while if a join is slow.
+      yield* Effect.all(joined, { concurrency: "unbounded" }).pipe(Effect.timeout("30 seconds"), Effect.ignore)
+    })
+  ).pipe(Layer.provide(Executor.layer()))
+  const health = Layer.effect(
+    Health,
+    Effect.gen(function* () {
+      const { admin } = yield* KafkaClient
+      const { redis } = yield* RedisClient
+      return [kafkaHealth(admin), redisHealth(redis)]
+    })
+  )
+  const bus = KafkaCommandBus({ handlers, projectedChannels: new Set(projectors.map((p) => p.reads)) })
+  const base = Layer.provideMerge(store, infrastructure)
+  return { bus, consumers, health, topics, base }
+}
+
+/**
+ * The Kafka deployment: Kafka carries commands and events, Redis holds state, outbox, read models and replies.
+ * `server` gives a bff what it serves GraphQL with (and runs this process's other roles beside it); `workers`
+ * runs handlers and/or projectors alone. Topics are created on start.
+ */
+export const KafkaDeployment = {
+  server: (options: KafkaDeploymentOptions) => {
+    const { bus, consumers, health, topics, base } = partsOf(options)
+    return Layer.mergeAll(bus, consumers, health).pipe(Layer.provide(topics), Layer.provideMerge(base))
+  },
+  workers: (options: KafkaDeploymentOptions) => {
+    const { consumers, topics, base } = partsOf(options)
+    return consumers.pipe(Layer.provide(topics), Layer.provide(base))
+  }
+}

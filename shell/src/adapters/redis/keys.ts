@@ -1,0 +1,30 @@
+/** Where each port keeps its data in Redis, under one prefix. Hash fields and members are documented at use. */
+export const keysOf = (prefix: string) => ({
+  /** Hash: `v` the stream's version, `sv`/`st` its state snapshot's version and encoded state. */
+  stream: (stream: string) => `${prefix}stream:${stream}`,
+  /** Hash: key → owner. */
+  unique: (index: string) => `${prefix}unique:${index}`,
+  /** Hash: commandId → {fingerprint, targets}. */
+  accepted: (entity: string) => `${prefix}accepted:${entity}`,
+  /** Hash: commandId → `<first position>|<events JSON>` until the events are published. */
+  outbox: (entity: string) => `${prefix}outbox:${entity}`,
+  /** Counter: the last position given to an event. */
+  position: `${prefix}position`,
+  /** Hash: `#v` the version of the last event applied, every other field a JSON-encoded value of the document. */
+  doc: (view: string, key: string) => `${prefix}doc:${view}:${key}`,
+  /** Sorted set: score the item's order, member `<order>|<item JSON>`. */
+  items: (view: string, key: string) => `${prefix}items:${view}:${key}`,
+  /** Hash: stream → the highest version the projectors of a channel have applied. */
+  projected: (channel: string) => `${prefix}projected:${channel}`,
+  /** String with a TTL: the outcome of one delivery of a command. */
+  reply: (attempt: string) => `${prefix}reply:${attempt}`,
+  /** Pub/sub: one instance's replies. */
+  replies: (instance: string) => `${prefix}replies:${instance}`,
+  /** Pub/sub: `{channel, marks}` whenever projectors applied events. */
+  projectedChannel: `${prefix}projected`
+})
+
+export type Keys = ReturnType<typeof keysOf>
+
+/** The version field of a document hash; not a GraphQL name, so it cannot clash with a document field. */
+export const versionField = "#v"

@@ -1,0 +1,130 @@
+import type { ViewChange } from "@low/functions"
+import { versionField, type Keys } from "./keys"
+
+/**
+ * The arguments of one script call. Keys are passed as KEYS and referred to by index from ARGV, so every key a
+ * script touches is declared, as Redis asks of scripts.
+ */
+export class ScriptArgs {
+  readonly keys: Array<string> = []
+  readonly args: Array<string> = []
+  private readonly index = new Map<string, string>()
+
+  /** The KEYS index of `key`, declaring it on first use. */
+  key(key: string): string {
+    let at = this.index.get(key)
+    if (at === undefined) {
+      this.keys.push(key)
+      this.index.set(key, (at = String(this.keys.length)))
+    }
+    return at
+  }
+
+  push(...values: ReadonlyArray<string | number>): this {
+    for (const value of values) this.args.push(String(value))
+    return this
+  }
+}
+
+/** Encodes view changes for `applyViews`: Put/Patch carry the event's version, Add its order. */
+export const pushChanges = (args: ScriptArgs, keys: Keys, changes: ReadonlyArray<ViewChange>, version: number) => {
+  for (const change of changes) {
+    if (change._tag === "Add") {
+      args.push("A", args.key(keys.items(change.view, change.key)), change.order, `${change.order}|${JSON.stringify(change.item)}`)
+      continue
+    }
+    // JSON has no undefined: a field set to undefined is a field not stored, as a read of it would show.
+    const fields = Object.entries(change._tag === "Put" ? change.doc : change.fields).filter(([, v]) => v !== undefined)
+    args.push(change._tag === "Put" ? "P" : "M", args.key(keys.doc(change.view, change.key)), version, fields.length)
+    for (const [field, value] of fields) args.push(field, JSON.stringify(value))
+  }
+}
+
+/** Raises the version recorded for `field` of the hash at `key` (never lowers it). */
+export const pushMark = (args: ScriptArgs, key: string, field: string, version: number) =>
+  args.push("W", args.key(key), field, version)
+
+/** Publishes `message` on `channel` once the writes before it are done. */
+export const pushPublish = (args: ScriptArgs, channel: string, message: string) => args.push("B", channel, message)
+
+/**
+ * Applies encoded view changes from ARGV[i] on, with the rule of `nextDoc` in views.ts: Put and Patch only for an
+ * event newer than the document, Add only when the collection has no item of that order.
+ */
+const applyViews = `
+local function apply_views(i)
+  while i <= #ARGV do
+    local op = ARGV[i]
+    if op == 'P' or op == 'M' then
+      local key, version, n = KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], tonumber(ARGV[i + 3])
+      local current = redis.call('HGET', key, '${versionField}')
+      if (not current) or tonumber(current) < tonumber(version) then
+        if op == 'P' then redis.call('DEL', key) end
+        redis.call('HSET', key, '${versionField}', version, unpack(ARGV, i + 4, i + 3 + 2 * n))
+      end
+      i = i + 4 + 2 * n
+    elseif op == 'A' then
+      local key, order = KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2]
+      if redis.call('ZCOUNT', key, order, order) == 0 then redis.call('ZADD', key, order, ARGV[i + 3]) end
+      i = i + 4
+    elseif op == 'W' then
+      local key, field, version = KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3]
+      local current = redis.call('HGET', key, field)
+      if (not current) or tonumber(current) < tonumber(version) then redis.call('HSET', key, field, version) end
+      i = i + 4
+    elseif op == 'B' then
+      redis.call('PUBLISH', ARGV[i + 1], ARGV[i + 2])
+      i = i + 3
+    else
+      error('unknown view op ' .. tostring(op))
+    end
+  end
+end
+`
+
+/** Projects a batch of events: view changes, watermarks and a notification, all or nothing. */
+export const projectScript = `${applyViews}
+apply_views(1)
+return 'ok'`
+
+/**
+ * Commits one command: every check first (commandId not accepted on the entity, each Append's expected version,
+ * each Claim's key free or already the owner's), then every write, the outbox entry and the inline projections.
+ * ARGV: accepted key, commandId, accepted value; appends (n, then key/expected/next); claims (n, then
+ * key/field/owner); states (n, then key/version/state); event count, position key, outbox key (0: none), outbox
+ * payload; view changes. Answers {'conflict', reason} or {'ok', last position}.
+ */
+export const commitScript = `${applyViews}
+local acc = KEYS[tonumber(ARGV[1])]
+if redis.call('HEXISTS', acc, ARGV[2]) == 1 then return {'conflict', 'commandId ' .. ARGV[2] .. ' accepted before'} end
+local a0 = 4
+local na = tonumber(ARGV[a0])
+local c0 = a0 + 1 + 3 * na
+local nc = tonumber(ARGV[c0])
+local s0 = c0 + 1 + 3 * nc
+local ns = tonumber(ARGV[s0])
+local e0 = s0 + 1 + 3 * ns
+for j = 0, na - 1 do
+  local key = KEYS[tonumber(ARGV[a0 + 1 + 3 * j])]
+  if tonumber(redis.call('HGET', key, 'v') or '0') ~= tonumber(ARGV[a0 + 2 + 3 * j]) then return {'conflict', key .. ' moved'} end
+end
+for j = 0, nc - 1 do
+  local key, field = KEYS[tonumber(ARGV[c0 + 1 + 3 * j])], ARGV[c0 + 2 + 3 * j]
+  local held = redis.call('HGET', key, field)
+  if held and held ~= ARGV[c0 + 3 + 3 * j] then return {'conflict', key .. ' ' .. field .. ' taken'} end
+end
+for j = 0, na - 1 do redis.call('HSET', KEYS[tonumber(ARGV[a0 + 1 + 3 * j])], 'v', ARGV[a0 + 3 + 3 * j]) end
+for j = 0, nc - 1 do redis.call('HSET', KEYS[tonumber(ARGV[c0 + 1 + 3 * j])], ARGV[c0 + 2 + 3 * j], ARGV[c0 + 3 + 3 * j]) end
+for j = 0, ns - 1 do
+  redis.call('HSET', KEYS[tonumber(ARGV[s0 + 1 + 3 * j])], 'sv', ARGV[s0 + 2 + 3 * j], 'st', ARGV[s0 + 3 + 3 * j])
+end
+redis.call('HSET', acc, ARGV[2], ARGV[3])
+local n = tonumber(ARGV[e0])
+local last = 0
+if n > 0 then
+  last = redis.call('INCRBY', KEYS[tonumber(ARGV[e0 + 1])], n)
+  local outbox = tonumber(ARGV[e0 + 2])
+  if outbox > 0 then redis.call('HSET', KEYS[outbox], ARGV[2], (last - n + 1) .. '|' .. ARGV[e0 + 3]) end
+end
+apply_views(e0 + 4)
+return {'ok', tostring(last)}`
