@@ -6,7 +6,7 @@ import type { CommandBus } from "../command-bus"
 import { makeYoga } from "../graphql/yoga"
 import { failing, Health } from "../health"
 import type { Views } from "../views"
-import { fromFetchHandler } from "./web-handler"
+import { fromNodeListener } from "./web-handler"
 
 const healthz = Effect.gen(function* () {
   const down = yield* failing(yield* Health)
@@ -18,7 +18,7 @@ const healthz = Effect.gen(function* () {
 /** The contract at POST /graphql (GraphiQL at GET), and GET /healthz. */
 export const app = Effect.gen(function* () {
   const yoga = makeYoga(yield* Effect.runtime<CommandBus | Views>())
-  const graphql = fromFetchHandler((request) => yoga.fetch(request))
+  const graphql = fromNodeListener(yoga)
   return HttpRouter.empty.pipe(
     HttpRouter.get("/healthz", healthz),
     HttpRouter.all("/graphql", graphql)

@@ -1,24 +1,23 @@
+import type { IncomingMessage, ServerResponse } from "node:http"
 import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { NodeHttpServerRequest } from "@effect/platform-node"
 import { Effect } from "effect"
 
+/** A Node request listener, such as graphql-yoga's server adapter. */
+export type NodeListener = (request: IncomingMessage, response: ServerResponse) => unknown
+
 /**
- * Serves a fetch-style handler (graphql-yoga's) from the Effect HTTP server. Bodies are buffered both ways: GraphQL
- * requests and answers are small, and buffering saves the stream plumbing per request that dominated latency.
+ * Hands a route of the Effect HTTP server to a Node request listener, which answers on the Node response itself.
+ * graphql-yoga's Node adapter is several times faster than going through web Request and Response objects.
  */
-export const fromFetchHandler = (handler: (request: Request) => Promise<Response> | Response) =>
+export const fromNodeListener = (listener: NodeListener) =>
   Effect.gen(function* () {
     const request = yield* HttpServerRequest.HttpServerRequest
-    const hasBody = request.method !== "GET" && request.method !== "HEAD"
-    const body = hasBody ? yield* request.arrayBuffer : undefined
-    const url = new URL(request.url, `http://${request.headers["host"] ?? "localhost"}`)
-    const response = yield* Effect.promise(async () => {
-      const answer = await handler(new Request(url, { method: request.method, headers: request.headers, body: body ?? null }))
-      return { answer, bytes: new Uint8Array(await answer.arrayBuffer()) }
+    const response = NodeHttpServerRequest.toServerResponse(request)
+    yield* Effect.async<void>((resume) => {
+      response.once("close", () => resume(Effect.void))
+      void listener(NodeHttpServerRequest.toIncomingMessage(request), response)
     })
-    const { answer, bytes } = response
-    return HttpServerResponse.uint8Array(bytes, {
-      status: answer.status,
-      headers: Object.fromEntries(answer.headers),
-      contentType: answer.headers.get("content-type") ?? "application/json"
-    })
+    // Already answered: the server sees the ended response and writes nothing more.
+    return HttpServerResponse.empty()
   })
