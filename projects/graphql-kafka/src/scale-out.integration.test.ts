@@ -24,6 +24,10 @@ const until = async (what: string, check: () => Promise<boolean>, ms = 60_000) =
   }
 }
 
+/** How a child process stands, for a failure message: its exit and the tail of its output. */
+const describeProcess = (p: ProjectProcess) =>
+  `--- ${p.clientId} (exit ${p.child.exitCode ?? p.child.signalCode ?? "running"}):\n${p.output().slice(-1500)}`
+
 /** A mutation retried with its commandId on TIMEOUT, UNAVAILABLE or a dropped connection, as api.graphql allows. */
 const mutate = async (url: string, query: string, variables: Record<string, unknown>): Promise<GraphQLResponse<unknown>> => {
   const deadline = Date.now() + 150_000
@@ -31,7 +35,8 @@ const mutate = async (url: string, query: string, variables: Record<string, unkn
     const response = await gql(url, query, variables).catch(() => undefined)
     const code = response === undefined ? "DROPPED" : errorCode(response)
     if (response !== undefined && code !== "TIMEOUT" && code !== "UNAVAILABLE") return response
-    if (Date.now() > deadline) throw new Error(`${String(variables["c"])} still ${code} at the deadline`)
+    if (Date.now() > deadline)
+      throw new Error(`${String(variables["c"])} still ${code} at the deadline\n${processes.map(describeProcess).join("\n")}`)
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
