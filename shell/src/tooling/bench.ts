@@ -36,6 +36,7 @@ const script = (path: string) => async () => {
   if (status !== 0) throw new Error(`${path} exited with ${status}`)
 }
 benches["postgres"] = script("adapters/postgres/bench.ts")
+benches["kafka"] = script("adapters/kafka/bench.ts")
 
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches)
 for (const name of chosen) {
