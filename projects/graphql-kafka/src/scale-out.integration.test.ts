@@ -28,7 +28,7 @@ const until = async (what: string, check: () => Promise<boolean>, ms = 60_000) =
 const describeProcess = (p: ProjectProcess) =>
   `--- ${p.clientId} (exit ${p.child.exitCode ?? p.child.signalCode ?? "running"}):\n${p.output().slice(-1500)}`
 
-/** A mutation retried with its commandId on TIMEOUT, UNAVAILABLE or a dropped connection, as api.graphql allows. */
+/** A mutation retried with its commandId on TIMEOUT, UNAVAILABLE or a dropped connection, as the contract allows. */
 const mutate = async (url: string, query: string, variables: Record<string, unknown>): Promise<GraphQLResponse<unknown>> => {
   const deadline = Date.now() + 150_000
   for (;;) {

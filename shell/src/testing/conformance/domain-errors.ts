@@ -1,5 +1,5 @@
 /**
- * The business error codes of api.graphql, each with its condition, its extensions, "nothing written", and the
+ * The business error codes of the contract, each with its condition, its extensions, "nothing written", and the
  * order "checked in this order" wherever two codes can apply to the same request.
  */
 import { describe, expect, it } from "vitest"

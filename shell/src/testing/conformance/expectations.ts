@@ -1,5 +1,5 @@
 /**
- * Assertions phrased in the words of api.graphql, so each test reads as the rule it checks. Failure messages
+ * Assertions phrased in the words of the contract, so each test reads as the rule it checks. Failure messages
  * carry the whole response body: against a remote deployment that is often the only clue.
  */
 import { expect } from "vitest"

@@ -1,10 +1,10 @@
 /**
- * The operations of api.graphql as typed calls, fresh ids, and "given" steps shared by the conformance suite.
+ * The operations of the contract as typed calls, fresh ids, and "given" steps shared by the conformance suite.
  */
 import { randomBytes } from "node:crypto"
 import { errorCode, gql, type GraphQLResponse, type Variables } from "../graphql-client"
 
-/** The error codes api.graphql lists, in the order it checks them. */
+/** The error codes the contract lists, in the order it checks them. */
 export type ErrorCode =
   | "BAD_USER_INPUT"
   | "WALLET_NOT_FOUND"
@@ -48,7 +48,7 @@ export interface CustomerView {
   readonly invitedAt: string
 }
 
-/** The largest balance api.graphql allows (GraphQL's Int maximum). */
+/** The largest balance the contract allows (GraphQL's Int maximum). */
 export const BALANCE_LIMIT = 2_147_483_647
 /** The largest amount one credit or debit may carry. */
 export const MAX_AMOUNT = 1_000_000_000
@@ -102,7 +102,7 @@ const MAX_TRANSPORT_FAILURES = 3
 
 /**
  * Sends a mutation. When it carries a commandId, UNAVAILABLE, TIMEOUT and dropped connections are retried with
- * the same commandId, which api.graphql declares safe; a deployment under load (Kafka) may answer those, and they
+ * the same commandId, which the contract declares safe; a deployment under load (Kafka) may answer those, and they
  * are not what the tests are about. Without a commandId a retry would be a new command, so none is made.
  */
 const send = async <TData>(url: string, query: string, variables: Variables): Promise<GraphQLResponse<TData>> => {
@@ -121,7 +121,7 @@ const send = async <TData>(url: string, query: string, variables: Variables): Pr
   }
 }
 
-/** The operations of api.graphql, bound to a lazily read URL (the server starts after the suite is declared). */
+/** The operations of the contract, bound to a lazily read URL (the server starts after the suite is declared). */
 export const makeApi = (url: () => string) => ({
   openWallet: (args: { readonly owner?: string; readonly id?: string; readonly commandId?: string } = {}) =>
     send<{ openWallet: WalletView }>(url(), OPEN_WALLET, { owner: "Ada Lovelace", ...args }),

@@ -1,5 +1,5 @@
 /**
- * Idempotency as api.graphql states it: commandIds are scoped per entity; an accepted commandId is never applied
+ * Idempotency as the contract states it: commandIds are scoped per entity; an accepted commandId is never applied
  * twice and its retry returns the current view, even when the command would now be refused; a rejected command
  * leaves no trace and may be retried; without a commandId every call is a new command.
  */

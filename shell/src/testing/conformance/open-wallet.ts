@@ -51,7 +51,7 @@ export const describeOpenWallet = ({ api, ids }: SuiteContext): void => {
     it("given an owner of 200 characters padded with spaces, when opening, then it is accepted (the limit counts after trimming)", async () => {
       const owner = "o".repeat(200)
       const opened = accepted(await api.openWallet({ id: ids.wallet(), owner: `   ${owner}  ` }), "openWallet")
-      // api.graphql bounds the owner after trimming but does not say the stored owner is trimmed.
+      // the contract bounds the owner after trimming but does not say the stored owner is trimmed.
       expect(opened.owner.trim()).toBe(owner)
     })
 

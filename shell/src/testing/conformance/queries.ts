@@ -33,7 +33,7 @@ export const describeQueries = ({ api, ids }: SuiteContext): void => {
       expectRejectedField(await api.wallet("not a wallet id!"), "wallet", "BAD_USER_INPUT")
     })
 
-    // api.graphql: BAD_USER_INPUT when "an argument breaks the rules above", and the email rule is one of them.
+    // the contract: BAD_USER_INPUT when "an argument breaks the rules above", and the email rule is one of them.
     it("given a malformed email, when querying customerByEmail, then the field is null with BAD_USER_INPUT", async () => {
       expectRejectedField(await api.customerByEmail("not-an-email"), "customerByEmail", "BAD_USER_INPUT")
     })
