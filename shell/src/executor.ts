@@ -1,7 +1,7 @@
 import { Context, Effect, Either, FiberRef, Layer, LogLevel, Option, Schedule, type Schema } from "effect"
 import {
   EntityStates, UniqueIndex, Writes,
-  type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type WriteOp
+  type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type ViewChange, type WriteOp
 } from "@low/functions"
 import { IdempotencyConflict, Unavailable, type WriteConflict } from "./errors"
 import { EventStore, type Committed } from "./event-store"
@@ -49,7 +49,16 @@ const logCommand = (handler: AnyHandler, envelope: Envelope, outcome: Outcome) =
       : Effect.void
   )
 
-const unavailable = (failure: PortFailure) => new Unavailable({ dependency: failure.dependency, cause: failure.cause })
+const isConflict = (e: unknown): e is WriteConflict => (e as { _tag?: unknown })._tag === "WriteConflict"
+const isPortFailure = (e: unknown): e is PortFailure => (e as { _tag?: unknown })._tag === "PortFailure"
+
+/** Conflicts that outlived their retries and infrastructure failures, as the contract reports them. */
+const asUnavailable = (e: unknown) =>
+  isConflict(e)
+    ? new Unavailable({ dependency: "event store", cause: e.reason })
+    : isPortFailure(e)
+      ? new Unavailable({ dependency: e.dependency, cause: e.cause })
+      : e
 
 /** The ports a command's lookup and write need; long-lived fibers are given them once. */
 export type ExecutorPorts = EntityStates | UniqueIndex | EventStore
@@ -73,12 +82,22 @@ export class Executor extends Context.Tag("low/shell/Executor")<
         const inline = options.inlineProjectors ?? []
         const withLock = makeKeyedLock()
         const retries = options.conflictRetries ?? defaultConflictRetries
+        // What the inline projectors change for one event of a handler, worked out once per handler.
+        const projections = new Map<AnyHandler, (event: StoredEvent<{ readonly _tag: string }>) => ReadonlyArray<ViewChange>>()
+        const inlineProjection = (handler: AnyHandler) => {
+          let project = projections.get(handler)
+          if (project === undefined) {
+            const projectors = inline.filter((p) => p.reads === handler.writes)
+            project = projectors.length === 0 ? () => [] : (event) => projectors.flatMap((p) => p.project(event))
+            projections.set(handler, project)
+          }
+          return project
+        }
 
         const run = (handler: AnyHandler, command: unknown, envelope: Envelope) => {
           const entity = `${handler.name}/${handler.entity(command)}`
           const fingerprint = fingerprintOf(command)
-          const projectors = inline.filter((p) => p.reads === handler.writes)
-          const project = (event: StoredEvent<{ readonly _tag: string }>) => projectors.flatMap((p) => p.project(event))
+          const project = inlineProjection(handler)
           // A command met again after it was accepted answers as a duplicate, before any other verdict.
           const acceptedBefore = <E>(otherwise: E): Effect.Effect<Outcome, E | IdempotencyConflict | PortFailure> =>
             Effect.flatMap(store.accepted(entity, envelope.commandId), (seen) =>
@@ -108,8 +127,6 @@ export class Executor extends Context.Tag("low/shell/Executor")<
               )
             }
           )
-          const isConflict = (e: unknown): e is WriteConflict => (e as { _tag?: unknown })._tag === "WriteConflict"
-          const isPortFailure = (e: unknown): e is PortFailure => (e as { _tag?: unknown })._tag === "PortFailure"
           const locked = withLock(entity, attempt)
           return locked.pipe(
             // The retry machinery is set up only once a conflict happened: most commands never meet one. That
@@ -119,11 +136,7 @@ export class Executor extends Context.Tag("low/shell/Executor")<
               const again = Effect.suspend(() => (met ? ((met = false), Effect.fail(conflict)) : locked))
               return Effect.retry(again, { schedule: retries, while: isConflict })
             }),
-            Effect.mapError((e) =>
-              isConflict(e)
-                ? new Unavailable({ dependency: "event store", cause: e.reason })
-                : isPortFailure(e) ? unavailable(e) : e
-            ),
+            Effect.mapError(asUnavailable),
             Effect.tap((outcome) => logCommand(handler, envelope, outcome))
           )
         }
