@@ -1,4 +1,5 @@
 import autocannon from "autocannon"
+import { graphqlLoad } from "../bench/load"
 import { codeOf, post, type Answer } from "./graphql"
 import type { CompareOptions } from "./options"
 import { mutationOf, type Sent } from "./workload"
@@ -39,32 +40,23 @@ export const drive = async (
     if (code === "OK") accepted.push(customerId === undefined ? { sent } : { sent, customerId })
     return true
   }
-  let n = 0
   const started = performance.now()
   let finished: (result: autocannon.Result) => void = () => {}
   const done = new Promise<autocannon.Result>((resolve) => (finished = resolve))
-  const instance = autocannon({
-    url,
-    connections: options.connections,
-    duration: options.seconds,
-    ...(options.rate === undefined ? {} : { overallRate: options.rate }),
-    requests: [
-      {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        setupRequest: (request, context) => {
-          const sent = next(n++)
-          ;(context as Connection).pending = sent
-          unsettled.set(sent.commandId, sent)
-          return { ...request, body: JSON.stringify({ query: mutationOf(sent) }) }
-        },
-        onResponse: (_status, body, context) => {
-          const sent = (context as Connection).pending
-          if (sent !== undefined) settle(sent, JSON.parse(body) as Answer)
-        }
-      }
-    ]
-  }, (_error, result) => finished(result))
+  const load = graphqlLoad(
+    { url, connections: options.connections, seconds: options.seconds, rate: options.rate },
+    (n, connection) => {
+      const sent = next(n)
+      ;(connection as Connection).pending = sent
+      unsettled.set(sent.commandId, sent)
+      return mutationOf(sent)
+    },
+    (body, connection) => {
+      const sent = (connection as Connection).pending
+      if (sent !== undefined) settle(sent, JSON.parse(body) as Answer)
+    }
+  )
+  const instance = autocannon(load, (_error, result) => finished(result))
   onInstance(() => instance.stop())
   instance.on("response", (_client, _status, _bytes, ms) => latencies.push(ms))
   const ticker = setInterval(() => live(latencies.length), 1000)
