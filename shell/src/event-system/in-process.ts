@@ -1,10 +1,11 @@
-import { Deferred, Duration, Effect, Layer, PubSub, Queue } from "effect"
+import { Chunk, Deferred, Duration, Effect, Exit, FiberId, Layer, Queue } from "effect"
 import type { Envelope } from "@low/functions"
 import { MemoryStore } from "../adapters/memory/store"
 import { CommandBus } from "../command-bus"
 import { Timeout } from "../errors"
 import type { Committed } from "../event-store"
 import { Executor, type AnyHandler, type AnyProjector, type Outcome } from "../executor"
+import { makeDeadlines, type Deadline } from "./deadlines"
 import { makeWatermark, type Watermark } from "./watermark"
 
 export interface InProcessOptions {
@@ -22,8 +23,9 @@ interface Delivery {
   readonly seq: number
 }
 
+/** Where one handler's events go: a queue per projector reading them, and each projector's watermark. */
 interface Channel {
-  readonly pubsub: PubSub.PubSub<Delivery>
+  readonly subscribers: Array<Queue.Queue<Delivery>>
   readonly marks: Array<Watermark>
   seq: number
 }
@@ -32,13 +34,9 @@ interface Request {
   readonly handler: AnyHandler
   readonly command: unknown
   readonly envelope: Envelope
-  readonly reply: Deferred.Deferred<Reply, unknown>
-}
-
-/** A handled command's outcome and the channel sequence number its projection must reach. */
-interface Reply {
-  readonly outcome: Outcome
-  readonly seq: number
+  /** Completed once with the outcome after its projection, the handler's failure, or Timeout. */
+  readonly answer: Deferred.Deferred<Outcome, unknown>
+  readonly deadline: Deadline
 }
 
 const hash = (s: string) => {
@@ -47,10 +45,18 @@ const hash = (s: string) => {
   return h >>> 0
 }
 
+/** Calls `done` once every watermark has passed `seq`. */
+const whenAll = (marks: ReadonlyArray<Watermark>, seq: number, done: () => void, from = 0): void => {
+  if (from === marks.length) return done()
+  marks[from]!.when(seq, () => whenAll(marks, seq, done, from + 1))
+}
+
 /**
  * The in-process deployment of the four processes, wired by the handlers' and projectors' channel names:
- * commands go through partitioned queues to the event handlers, events through a PubSub per channel to the
- * projectors, and the resolver answers a caller when every projector of the channel has passed its events.
+ * commands go through partitioned queues to the event handlers, events through a queue per projector, and the
+ * resolver answers a caller when every projector of the channel has passed its events. A caller waits on one
+ * Deferred, completed by whichever comes first: that answer or its deadline.
+
  */
 export const InProcessEventSystem = (options: InProcessOptions) =>
   Layer.scoped(
@@ -59,32 +65,53 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
       const executor = yield* Executor
       const store = yield* MemoryStore
       const partitions = options.partitions ?? 4
-      const timeout = options.timeout ?? Duration.seconds(10)
+      const deadlines = yield* makeDeadlines(options.timeout ?? Duration.seconds(10))
 
-      // One channel per name the handlers write and the projectors read: its PubSub, the watermark of each
-      // projector reading it, and how many events were published on it.
+      // One channel per name the handlers write and the projectors read.
       const channels = new Map<string, Channel>()
       for (const name of [...options.handlers.map((h) => h.writes), ...options.projectors.map((p) => p.reads)])
-        if (!channels.has(name)) channels.set(name, { pubsub: yield* PubSub.unbounded<Delivery>(), marks: [], seq: 0 })
+        if (!channels.has(name)) channels.set(name, { subscribers: [], marks: [], seq: 0 })
       const channel = (name: string) => channels.get(name)!
 
       for (const projector of options.projectors) {
         const source = channel(projector.reads)
         const mark = makeWatermark()
+        const deliveries = yield* Queue.unbounded<Delivery>()
+        source.subscribers.push(deliveries)
         source.marks.push(mark)
-        const subscription = yield* PubSub.subscribe(source.pubsub)
-        yield* Queue.takeBetween(subscription, 1, 1024).pipe(
-          Effect.flatMap((deliveries) => {
+        yield* Queue.takeBetween(deliveries, 1, 1024).pipe(
+          Effect.map((batch) => {
             let last = 0
-            for (const { event, seq } of deliveries) {
+            for (const { event, seq } of batch) {
               store.applyChanges(projector.project(event), event.version)
               last = seq
             }
-            return mark.advance(last)
+            mark.advance(last)
           }),
           Effect.forever,
           Effect.forkScoped
         )
+      }
+
+      // What the event handler does with an outcome: publish its events and answer once they are projected.
+      const settle = (out: Channel, req: Request, exit: Exit.Exit<Outcome, unknown>) => {
+        if (Exit.isFailure(exit)) {
+          req.deadline.settle()
+          return Deferred.unsafeDone(req.answer, exit)
+        }
+        const outcome = exit.value
+        // Numbered and offered in one synchronous step, so a channel's events reach projectors in `seq` order
+        // even when lanes race: a watermark at `seq` then means every earlier event is projected. A duplicate
+        // waits for everything published so far, which includes the original.
+        if (outcome._tag === "Applied")
+          for (const event of outcome.events) {
+            const delivery = { event, seq: ++out.seq }
+            for (const subscriber of out.subscribers) subscriber.unsafeOffer(delivery)
+          }
+        whenAll(out.marks, out.seq, () => {
+          req.deadline.settle()
+          Deferred.unsafeDone(req.answer, exit)
+        })
       }
 
       const queues = new Map<AnyHandler, Array<Queue.Queue<Request>>>()
@@ -93,18 +120,13 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         const lanes = yield* Effect.all(Array.from({ length: partitions }, () => Queue.unbounded<Request>()))
         queues.set(handler, lanes)
         for (const lane of lanes) {
-          yield* Queue.take(lane).pipe(
-            Effect.flatMap((req) =>
-              executor.run(req.handler, req.command, req.envelope).pipe(
-                // Numbered and offered in one synchronous step, so a channel's events reach projectors in `seq`
-                // order even when lanes race: a watermark at `seq` then means every earlier event is projected.
-                Effect.map((outcome): Reply => {
-                  if (outcome._tag === "Duplicate") return { outcome, seq: out.seq }
-                  for (const event of outcome.events) out.pubsub.unsafeOffer({ event, seq: ++out.seq })
-                  return { outcome, seq: out.seq }
-                }),
-                Effect.exit,
-                Effect.flatMap((exit) => Deferred.complete(req.reply, exit))
+          yield* Queue.takeBetween(lane, 1, 256).pipe(
+            Effect.flatMap((batch) =>
+              Effect.forEach(
+                Chunk.toReadonlyArray(batch),
+                // Handled and published even when its caller stopped waiting: the events must reach the projectors.
+                (req) => Effect.map(Effect.exit(executor.run(req.handler, req.command, req.envelope)), (exit) => settle(out, req, exit)),
+                { discard: true }
               )
             ),
             Effect.forever,
@@ -113,27 +135,19 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         }
       }
 
-      // The resolver: an outcome counts once every projector of the channel has passed it (for a duplicate, has
-      // passed everything published so far, which includes the original).
-      const projected = (handler: AnyHandler, seq: number) =>
-        Effect.forEach(channel(handler.writes).marks, (mark) => mark.reached(seq), { discard: true })
-
       return CommandBus.of({
         send: (handler, command, envelope) =>
-          Effect.gen(function* () {
+          Effect.suspend(() => {
             const lanes = queues.get(handler)
-            if (lanes === undefined) return yield* Effect.dieMessage(`no handler ${handler.name} in this deployment`)
-            const reply = yield* Deferred.make<Reply, unknown>()
-            yield* Queue.offer(lanes[hash(handler.entity(command)) % lanes.length]!, { handler, command, envelope, reply })
-            const { outcome, seq } = yield* Deferred.await(reply)
-            yield* projected(handler, seq)
-            return outcome
-          }).pipe(
-            Effect.timeoutFail({ duration: timeout, onTimeout: () => new Timeout({ commandId: envelope.commandId }) }),
-            // The reply carries the handler's own rejections, whose type the generic signature names.
-            (effect) => effect as Effect.Effect<Outcome, never>
-          )
+            if (lanes === undefined) return Effect.dieMessage(`no handler ${handler.name} in this deployment`)
+            const answer = Deferred.unsafeMake<Outcome, unknown>(FiberId.none)
+            const deadline = deadlines.set(() =>
+              Deferred.unsafeDone(answer, Exit.fail(new Timeout({ commandId: envelope.commandId })))
+            )
+            lanes[hash(handler.entity(command)) % lanes.length]!.unsafeOffer({ handler, command, envelope, answer, deadline })
+            // The answer carries the handler's own rejections, whose type the generic signature names.
+            return Deferred.await(answer) as Effect.Effect<Outcome, never>
+          })
       })
     })
   )
-

@@ -16,15 +16,15 @@ describe("watermark", () => {
   it.effect("given a watermark at 5, when advanced to 3, then it stays at 5: it never goes back", () =>
     Effect.gen(function* () {
       const mark = makeWatermark()
-      yield* mark.advance(5)
-      yield* mark.advance(3)
+      mark.advance(5)
+      mark.advance(3)
       expect(mark.position).toBe(5)
     }))
 
   it.effect("given a watermark at 5, when waiting for 5 or below, then it completes at once", () =>
     Effect.gen(function* () {
       const mark = makeWatermark()
-      yield* mark.advance(5)
+      mark.advance(5)
       yield* mark.reached(5)
       yield* mark.reached(1)
     }))
@@ -34,10 +34,10 @@ describe("watermark", () => {
       const mark = makeWatermark()
       const waiter = yield* Effect.fork(mark.reached(5))
       yield* settle
-      yield* mark.advance(4)
+      mark.advance(4)
       yield* settle
       expect(yield* pending(waiter)).toBe(true)
-      yield* mark.advance(5)
+      mark.advance(5)
       yield* Fiber.join(waiter)
     }))
 
@@ -46,12 +46,12 @@ describe("watermark", () => {
       const mark = makeWatermark()
       const [two, four, nine] = yield* Effect.forEach([2, 4, 9], (target) => Effect.fork(mark.reached(target)))
       yield* settle
-      yield* mark.advance(6)
+      mark.advance(6)
       yield* Fiber.join(two!)
       yield* Fiber.join(four!)
       yield* settle
       expect(yield* pending(nine!)).toBe(true)
-      yield* mark.advance(9)
+      mark.advance(9)
       yield* Fiber.join(nine!)
     }))
 
@@ -60,7 +60,7 @@ describe("watermark", () => {
       const mark = makeWatermark()
       const waiters = yield* Effect.forEach(Array.from({ length: 100 }, () => 3), (target) => Effect.fork(mark.reached(target)))
       yield* settle
-      yield* mark.advance(3)
+      mark.advance(3)
       yield* Fiber.joinAll(waiters)
     }))
 
@@ -71,7 +71,29 @@ describe("watermark", () => {
       const kept = yield* Effect.fork(mark.reached(2))
       yield* settle
       yield* Fiber.interrupt(gone)
-      yield* mark.advance(2)
+      expect(mark.waiting).toBe(1)
+      mark.advance(2)
       yield* Fiber.join(kept)
     }))
+
+  it("given waiters that arrive out of order, when the watermark advances, then each is called once its target is passed", () => {
+    const mark = makeWatermark()
+    const called: Array<number> = []
+    for (const target of [5, 2, 8, 2, 6]) mark.when(target, () => called.push(target))
+    mark.advance(2)
+    expect(called).toStrictEqual([2, 2])
+    mark.advance(6)
+    expect(called).toStrictEqual([2, 2, 5, 6])
+    expect(mark.waiting).toBe(1)
+  })
+
+  it("given a withdrawn waiter, when its target is passed, then it is not called", () => {
+    const mark = makeWatermark()
+    const called: Array<string> = []
+    const withdraw = mark.when(3, () => called.push("gone"))
+    mark.when(3, () => called.push("kept"))
+    withdraw()
+    mark.advance(3)
+    expect(called).toStrictEqual(["kept"])
+  })
 })

@@ -1,35 +1,58 @@
-import { Deferred, Effect, FiberId } from "effect"
+import { Effect } from "effect"
 
-/** How far a consumer has got through a log, and who waits for it to get further. */
+interface Waiter {
+  readonly target: number
+  readonly reached: () => void
+}
+
+/**
+ * How far a consumer has got through a log, and who waits for it to get further. Waiters are plain callbacks,
+ * kept in target order, so advancing looks at the front of the line and costs no fiber per waiter.
+ */
 export const makeWatermark = () => {
   let position = 0
-  let waiters: Array<{ readonly position: number; readonly done: Deferred.Deferred<void> }> = []
+  // Ascending by target. Targets mostly arrive in order, so a new waiter usually goes at the end.
+  const waiters: Array<Waiter> = []
+
+  /**
+   * Calls `reached` once the consumer has passed `target`, at once if it already has. The returned function
+   * withdraws a waiter not called yet, so one who gives up is not kept.
+   */
+  const when = (target: number, reached: () => void): (() => void) => {
+    if (position >= target) {
+      reached()
+      return () => {}
+    }
+    const waiter: Waiter = { target, reached }
+    let at = waiters.length
+    while (at > 0 && waiters[at - 1]!.target > target) at--
+    waiters.splice(at, 0, waiter)
+    return () => {
+      const index = waiters.indexOf(waiter)
+      if (index >= 0) waiters.splice(index, 1)
+    }
+  }
+
   return {
     get position() {
       return position
     },
-    advance: (to: number) =>
-      Effect.suspend(() => {
-        if (to <= position) return Effect.void
-        position = to
-        if (waiters.length === 0) return Effect.void
-        const ready = waiters.filter((w) => w.position <= to)
-        waiters = waiters.filter((w) => w.position > to)
-        return Effect.forEach(ready, (w) => Deferred.succeed(w.done, undefined), { discard: true })
-      }),
-    /** Completes once the consumer has passed `target`. */
+    /** How many wait for a position not reached yet. */
+    get waiting() {
+      return waiters.length
+    },
+    /** Moves the watermark forward to `to` (never back) and calls every waiter it passes. */
+    advance: (to: number): void => {
+      if (to <= position) return
+      position = to
+      let passed = 0
+      while (passed < waiters.length && waiters[passed]!.target <= to) passed++
+      if (passed > 0) for (const waiter of waiters.splice(0, passed)) waiter.reached()
+    },
+    when,
+    /** Completes once the consumer has passed `target`; an interrupted wait leaves the line. */
     reached: (target: number): Effect.Effect<void> =>
-      Effect.suspend(() => {
-        if (position >= target) return Effect.void
-        const waiter = { position: target, done: Deferred.unsafeMake<void>(FiberId.none) }
-        waiters.push(waiter)
-        // A caller that gives up (a timeout) stops waiting, so a stuck consumer does not collect waiters.
-        return Effect.onInterrupt(Deferred.await(waiter.done), () =>
-          Effect.sync(() => {
-            waiters = waiters.filter((w) => w !== waiter)
-          })
-        )
-      })
+      Effect.async<void>((resume) => Effect.sync(when(target, () => resume(Effect.void))))
   }
 }
 
