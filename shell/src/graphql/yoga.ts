@@ -6,6 +6,7 @@ import { customersByEmailView, customersView, transactionsView, walletsView } fr
 import type { CommandBus } from "../command-bus"
 import { Views, type Doc } from "../views"
 import { decodeArgs, decodeCursor, encodeCursor, PageArgs } from "./arguments"
+import { useBodyLimit } from "./body-limit"
 import { answerFailure } from "./errors"
 import { EmailArg, mutations, WalletIdArg } from "./routes"
 
@@ -20,6 +21,9 @@ const DateTime = new GraphQLScalarType<string, string>({
 
 const doc = (name: string, key: string) =>
   Effect.flatMap(Views, (views) => views.doc(name, key)).pipe(Effect.map(Option.getOrNull))
+
+/** The largest request body served; the contract's requests are a few hundred bytes. */
+export const maxBodyBytes = 1_000_000
 
 /** A graphql-yoga server for the contract, resolving through the command bus and the views. */
 export const makeYoga = (runtime: Runtime.Runtime<CommandBus | Views>) => {
@@ -74,6 +78,9 @@ export const makeYoga = (runtime: Runtime.Runtime<CommandBus | Views>) => {
     schema: createSchema({ typeDefs, resolvers }),
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    logging: "error"
+    logging: "error",
+    // yoga's own limit re-streams every body; this one reads a Content-Length and streams only chunked bodies.
+    maxRequestBodySize: false,
+    plugins: [useBodyLimit(maxBodyBytes)]
   })
 }

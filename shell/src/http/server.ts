@@ -1,12 +1,11 @@
-import { createServer } from "node:http"
-import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import type { CommandBus } from "../command-bus"
 import { makeYoga } from "../graphql/yoga"
 import { failing, Health } from "../health"
 import type { Views } from "../views"
-import { fromNodeListener } from "./web-handler"
 
 const healthz = Effect.gen(function* () {
   const down = yield* failing(yield* Health)
@@ -15,23 +14,38 @@ const healthz = Effect.gen(function* () {
     : HttpServerResponse.json({ status: "unavailable", failing: down }, { status: 503 })
 })
 
-/** The contract at POST /graphql (GraphiQL at GET), and GET /healthz. */
-export const app = Effect.gen(function* () {
-  const yoga = makeYoga(yield* Effect.runtime<CommandBus | Views>())
-  const graphql = fromNodeListener(yoga)
-  return HttpRouter.empty.pipe(
-    HttpRouter.get("/healthz", healthz),
-    HttpRouter.all("/graphql", graphql)
-  )
-})
+/** Every route but the contract's: GET /healthz. */
+export const routes = HttpRouter.empty.pipe(HttpRouter.get("/healthz", healthz))
+
+const pathOf = (url = "/") => {
+  const query = url.indexOf("?")
+  return query === -1 ? url : url.slice(0, query)
+}
 
 export interface ServerOptions {
   readonly port: number
   readonly host?: string
 }
 
-/** Serves the app over HTTP for as long as the layer lives. */
+/**
+ * Serves the contract at POST /graphql (GraphiQL at GET) and the other routes over HTTP for as long as the layer
+ * lives. /graphql goes straight from Node's request event to graphql-yoga's Node adapter, the hot path of every
+ * mutation; everything else is an @effect/platform router.
+ */
 export const serve = ({ port, host = "127.0.0.1" }: ServerOptions) =>
-  Layer.unwrapEffect(Effect.map(app, (router) => HttpServer.serve(router))).pipe(
-    Layer.provideMerge(NodeHttpServer.layer(() => createServer({ keepAliveTimeout: 65_000 }), { port, host }))
+  Layer.unwrapEffect(
+    Effect.sync(() => {
+      const server = createServer({ keepAliveTimeout: 65_000 })
+      const listen = Layer.scopedDiscard(
+        Effect.gen(function* () {
+          const yoga = makeYoga(yield* Effect.runtime<CommandBus | Views>())
+          const rest = yield* NodeHttpServer.makeHandler(routes)
+          const listener = (request: IncomingMessage, response: ServerResponse) =>
+            pathOf(request.url) === "/graphql" ? void yoga(request, response) : rest(request, response)
+          server.on("request", listener)
+          yield* Effect.addFinalizer(() => Effect.sync(() => server.off("request", listener)))
+        })
+      )
+      return listen.pipe(Layer.provideMerge(NodeHttpServer.layer(() => server, { port, host })))
+    })
   )
