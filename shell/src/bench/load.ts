@@ -9,14 +9,21 @@ export interface LoadTarget {
   readonly rate?: number | undefined
 }
 
+/** A GraphQL request body: the document, and its variables when it has any. */
+export interface GraphqlRequest {
+  readonly query: string
+  readonly variables?: Record<string, unknown>
+}
+
 /**
- * autocannon options for a stream of GraphQL POSTs: `query(n, connection)` gives the n-th request's query text and
+ * autocannon options for a stream of GraphQL POSTs: `request(n, connection)` gives the n-th request's body (or just
+ * its query text) and
  * `answered(body, connection)` sees its answer. With one request in flight per connection, the connection object
  * carries whatever a request must pass to its answer.
  */
 export const graphqlLoad = (
   target: LoadTarget,
-  query: (n: number, connection: object) => string,
+  request: (n: number, connection: object) => GraphqlRequest | string,
   answered: (body: string, connection: object) => void
 ): autocannon.Options => {
   let n = 0
@@ -29,7 +36,10 @@ export const graphqlLoad = (
       {
         method: "POST",
         headers: { "content-type": "application/json" },
-        setupRequest: (request, connection) => ({ ...request, body: JSON.stringify({ query: query(n++, connection) }) }),
+        setupRequest: (base, connection) => {
+          const body = request(n++, connection)
+          return { ...base, body: JSON.stringify(typeof body === "string" ? { query: body } : body) }
+        },
         onResponse: (_status, body, connection) => answered(body, connection)
       }
     ]
