@@ -53,49 +53,64 @@ export const viewRows = (changes: Iterable<{ readonly change: ViewChange; readon
 }
 
 /**
- * The parameters of `viewStatements`: documents changed once in the statement go to set-based upserts (the
+ * The four row sets `viewStatements` takes: documents changed once in the statement go to set-based upserts (the
  * common case, cheapest for the database); documents changed more than once go, in order, to `low_apply_docs`.
  */
-export const viewParams = (rows: ViewRows) => {
+export const viewSets = (rows: ViewRows) => {
   const count = new Map<string, number>()
   for (const d of rows.docs) count.set(k(d.view, d.key), (count.get(k(d.view, d.key)) ?? 0) + 1)
   const once = rows.docs.filter((d) => count.get(k(d.view, d.key)) === 1)
   const strip = ({ put: _, ...row }: DocRow) => row
-  return [
-    JSON.stringify(once.filter((d) => d.put).map(strip)),
-    JSON.stringify(once.filter((d) => !d.put).map(strip)),
-    JSON.stringify(rows.docs.filter((d) => count.get(k(d.view, d.key))! > 1)),
-    JSON.stringify(rows.items)
-  ]
+  return {
+    puts: once.filter((d) => d.put).map(strip),
+    patches: once.filter((d) => !d.put).map(strip),
+    ordered: rows.docs.filter((d) => count.get(k(d.view, d.key))! > 1),
+    items: rows.items
+  }
 }
 
-const docsOf = (p: number) =>
-  `jsonb_to_recordset($${p}::jsonb) as d(view text, key text, version integer, data jsonb)`
+/** The parameters of `viewStatements`. */
+export const viewParams = (rows: ViewRows) => {
+  const { puts, patches, ordered, items } = viewSets(rows)
+  return [JSON.stringify(puts), JSON.stringify(patches), JSON.stringify(ordered), JSON.stringify(items)]
+}
+
+const docsOf = (p: string) => `jsonb_to_recordset(${p}::jsonb) as d(view text, key text, version integer, data jsonb)`
+
+/** Each CTE of `viewStatements`, given the placeholder of its parameter. */
+export const viewCtes = {
+  puts: (p: string) => `
+  put_docs as (
+    insert into view_docs as v (view, key, version, data) select d.view, d.key, d.version, d.data from ${docsOf(p)}
+    on conflict (view, key) do update set version = excluded.version, data = excluded.data
+    where v.version < excluded.version
+  )`,
+  patches: (p: string) => `
+  patch_docs as (
+    insert into view_docs as v (view, key, version, data) select d.view, d.key, d.version, d.data from ${docsOf(p)}
+    on conflict (view, key) do update set version = excluded.version, data = v.data || excluded.data
+    where v.version < excluded.version
+  )`,
+  /** A plain select, so it runs only when the statement reads `applied_docs`. */
+  ordered: (p: string) => `
+  applied_docs as (
+    select case when jsonb_array_length(${p}::jsonb) > 0 then low_apply_docs(${p}::jsonb) else 0 end as n
+  )`,
+  items: (p: string) => `
+  added_items as (
+    insert into view_items (view, key, ord, data)
+    select i.view, i.key, i.ord, i.data from jsonb_to_recordset(${p}::jsonb) as i(view text, key text, ord integer, data jsonb)
+    on conflict do nothing
+  )`
+}
 
 /**
  * CTEs that apply ViewRows given as the four parameters from $p: a document row applies only when newer than
  * the stored document, as `nextDoc` does; an item only when absent. The statement must read `applied_docs`
  * for the ordered changes to run.
  */
-export const viewStatements = (p: number) => `
-  put_docs as (
-    insert into view_docs as v (view, key, version, data) select d.view, d.key, d.version, d.data from ${docsOf(p)}
-    on conflict (view, key) do update set version = excluded.version, data = excluded.data
-    where v.version < excluded.version
-  ),
-  patch_docs as (
-    insert into view_docs as v (view, key, version, data) select d.view, d.key, d.version, d.data from ${docsOf(p + 1)}
-    on conflict (view, key) do update set version = excluded.version, data = v.data || excluded.data
-    where v.version < excluded.version
-  ),
-  applied_docs as (
-    select case when jsonb_array_length($${p + 2}::jsonb) > 0 then low_apply_docs($${p + 2}::jsonb) else 0 end as n
-  ),
-  added_items as (
-    insert into view_items (view, key, ord, data)
-    select i.view, i.key, i.ord, i.data from jsonb_to_recordset($${p + 3}::jsonb) as i(view text, key text, ord integer, data jsonb)
-    on conflict do nothing
-  )`
+export const viewStatements = (p: number) =>
+  [viewCtes.puts(`$${p}`), viewCtes.patches(`$${p + 1}`), viewCtes.ordered(`$${p + 2}`), viewCtes.items(`$${p + 3}`)].join(",")
 
 /** The function behind `viewStatements`, created by a migration. */
 export const applyDocsFunction = `
