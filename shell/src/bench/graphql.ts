@@ -1,7 +1,8 @@
 // GraphQL mutations per second over HTTP against a running project, with autocannon.
 import autocannon from "autocannon"
 import { post } from "../compare/graphql"
-import { graphqlLoad, type LoadTarget } from "./load"
+import { graphqlLoad, type GraphqlRequest, type LoadTarget } from "./load"
+import { pacedLoad, quantile } from "./paced"
 
 export interface GraphqlBenchOptions extends LoadTarget {
   readonly wallets: number
@@ -22,24 +23,38 @@ const prepare = async (url: string, prefix: string, wallets: number) => {
 const credit = "mutation Credit($walletId: ID!, $amount: Int!) { credit(walletId: $walletId, amount: $amount) { balance } }"
 const debit = "mutation Debit($walletId: ID!, $amount: Int!) { debit(walletId: $walletId, amount: $amount) { balance } }"
 
+/** The answer's code: OK, or the first error's code. */
+const codeOf = (body: string) => (body.includes('"errors"') ? (/"code":"([A-Z_]+)"/.exec(body)?.[1] ?? "UNKNOWN") : "OK")
+
+/**
+ * Mutations per second and latency: at saturation (no `rate`) with autocannon, each connection sending its next
+ * request when the last is answered; at a fixed offered load with `pacedLoad`, requests evenly spaced.
+ */
 export const graphqlBench = async (options: GraphqlBenchOptions) => {
   const prefix = `b${Date.now().toString(36)}-`
   await prepare(options.url, prefix, options.wallets)
   const codes = new Map<string, number>()
-  const result = await autocannon(
-    graphqlLoad(
-      options,
-      // Two documents with variables, as a client sends them: the server parses and validates each once.
-      (i) => ({
-        query: i % 2 === 0 ? credit : debit,
-        variables: { walletId: `${prefix}${(i * 7919) % options.wallets}`, amount: 1 + (i % 100) }
-      }),
-      (body) => {
-        const code = body.includes('"errors"') ? (/"code":"([A-Z_]+)"/.exec(body)?.[1] ?? "UNKNOWN") : "OK"
-        codes.set(code, (codes.get(code) ?? 0) + 1)
-      }
-    )
-  )
+  const count = (body: string) => {
+    const code = codeOf(body)
+    codes.set(code, (codes.get(code) ?? 0) + 1)
+  }
+  // Two documents with variables, as a client sends them: the server parses and validates each once.
+  const request = (i: number): GraphqlRequest => ({
+    query: i % 2 === 0 ? credit : debit,
+    variables: { walletId: `${prefix}${(i * 7919) % options.wallets}`, amount: 1 + (i % 100) }
+  })
+  if (options.rate !== undefined) {
+    const r = await pacedLoad({ ...options, rate: options.rate }, request, count)
+    return {
+      requestsPerSecond: Math.round(r.latencies.length / r.seconds),
+      p50: Math.round(quantile(r.latencies, 0.5)),
+      p99: Math.round(quantile(r.latencies, 0.99)),
+      non2xx: r.non2xx,
+      errors: r.errors,
+      outcomes: Object.fromEntries(codes)
+    }
+  }
+  const result = await autocannon(graphqlLoad(options, request, count))
   return {
     requestsPerSecond: Math.round(result.requests.average),
     p50: result.latency.p50,
