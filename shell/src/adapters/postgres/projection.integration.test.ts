@@ -1,34 +1,24 @@
 import { randomUUID } from "node:crypto"
-import { Effect, Fiber, Layer, ManagedRuntime, Option } from "effect"
+import { Effect, Fiber, Option } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { inviteCustomer, wallet, walletHandler, type WalletCommand } from "@low/functions"
 import { Executor } from "../../executor"
 import { Views } from "../../views"
 import { Pg } from "./pool"
 import { runProjections } from "./projection"
-import { PostgresStore } from "./store"
-import { createTestDatabase, type TestDatabase } from "./testing"
+import { executorOnTestDatabase, type TestExecutor } from "./testing"
 
-const makeRuntime = (url: string) =>
-  ManagedRuntime.make(Executor.layer().pipe(Layer.provideMerge(PostgresStore({ connectionString: url }))))
-let db: TestDatabase
-let runtime: ReturnType<typeof makeRuntime>
-
+let store: TestExecutor
 beforeAll(async () => {
-  db = await createTestDatabase()
-  runtime = makeRuntime(db.url)
-  await runtime.runPromise(Pg)
+  store = await executorOnTestDatabase()
 })
-afterAll(async () => {
-  await runtime?.dispose()
-  await db?.drop()
-})
+afterAll(() => store?.close())
 
 const send = (command: WalletCommand) =>
-  runtime.runPromise(Effect.flatMap(Executor, (executor) =>
+  store.runtime.runPromise(Effect.flatMap(Executor, (executor) =>
     executor.run(walletHandler, command, { commandId: randomUUID(), at: new Date().toISOString(), freshId: randomUUID() })))
 const balance = (walletId: string) =>
-  runtime.runPromise(Effect.flatMap(Views, (views) => views.doc("wallets", walletId)))
+  store.runtime.runPromise(Effect.flatMap(Views, (views) => views.doc("wallets", walletId)))
     .then(Option.match({ onNone: () => undefined, onSome: (doc) => doc["balance"] }))
 const eventually = async (ready: () => Promise<boolean>, deadlineMs = 30_000) => {
   const end = Date.now() + deadlineMs
@@ -45,10 +35,10 @@ describe("projections run from the event log", () => {
     for (let i = 0; i < 10; i++) await send({ _tag: "Credit", walletId: "async-1", amount: 10 })
     expect(await balance("async-1")).toBeUndefined()
 
-    const start = () => runtime.runFork(Effect.scoped(Effect.flatMap(Pg, (pg) => runProjections(pg, db.url, "async-test", domains))))
+    const start = () => store.runtime.runFork(Effect.scoped(Effect.flatMap(Pg, (pg) => runProjections(pg, store.db.url, "async-test", domains))))
     const first = start()
     await eventually(async () => (await balance("async-1")) === 100)
-    await runtime.runPromise(Fiber.interrupt(first))
+    await store.runtime.runPromise(Fiber.interrupt(first))
 
     for (let i = 0; i < 5; i++) await send({ _tag: "Debit", walletId: "async-1", amount: 1 })
     const second = start()
@@ -56,8 +46,8 @@ describe("projections run from the event log", () => {
     // Woken by NOTIFY while running, not only when it starts.
     await send({ _tag: "Debit", walletId: "async-1", amount: 5 })
     await eventually(async () => (await balance("async-1")) === 90)
-    await runtime.runPromise(Fiber.interrupt(second))
-    const items = await runtime.runPromise(Effect.flatMap(Views, (views) => views.items("wallet-transactions", "async-1", { first: 100 })))
+    await store.runtime.runPromise(Fiber.interrupt(second))
+    const items = await store.runtime.runPromise(Effect.flatMap(Views, (views) => views.items("wallet-transactions", "async-1", { first: 100 })))
     expect(items.items.map((i) => i.order)).toEqual(Array.from({ length: 16 }, (_, i) => 17 - i))
   })
 })

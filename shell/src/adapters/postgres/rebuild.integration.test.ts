@@ -1,30 +1,20 @@
 import { randomUUID } from "node:crypto"
-import { Effect, Layer, ManagedRuntime } from "effect"
+import { Effect } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { inviteCustomer, wallet, walletHandler, inviteHandler, type WalletCommand } from "@low/functions"
 import { Executor } from "../../executor"
 import { Pg } from "./pool"
 import { rebuildViews } from "./rebuild"
-import { PostgresStore } from "./store"
-import { createTestDatabase, type TestDatabase } from "./testing"
+import { executorOnTestDatabase, type TestExecutor } from "./testing"
 
 const handlers = [...wallet.handlers, ...inviteCustomer.handlers]
 const projectors = [...wallet.projectors, ...inviteCustomer.projectors]
 
-let db: TestDatabase
-const makeRuntime = (url: string) =>
-  ManagedRuntime.make(Executor.layer({ inlineProjectors: projectors }).pipe(Layer.provideMerge(PostgresStore({ connectionString: url }))))
-let runtime: ReturnType<typeof makeRuntime>
-
+let store: TestExecutor
 beforeAll(async () => {
-  db = await createTestDatabase()
-  runtime = makeRuntime(db.url)
-  await runtime.runPromise(Pg)
+  store = await executorOnTestDatabase({ inlineProjectors: projectors })
 })
-afterAll(async () => {
-  await runtime?.dispose()
-  await db?.drop()
-})
+afterAll(() => store?.close())
 
 /** A small deterministic generator, so a failing run can be replayed. */
 const random = (seed: number) => () => {
@@ -63,21 +53,21 @@ describe("rebuilding the read models from the event log", () => {
         )
       ], { concurrency: 1 })
     )
-    const [, outcomes, invites] = await runtime.runPromise(run)
+    const [, outcomes, invites] = await store.runtime.runPromise(run)
     expect(outcomes.filter((o) => o._tag === "Right").length).toBeGreaterThan(3_000)
     expect(invites.filter((o) => o._tag === "Right").length).toBe(150)
 
-    const live = await runtime.runPromise(readModels)
+    const live = await store.runtime.runPromise(readModels)
     expect(live.docs.length).toBe(100 + 300)
     // Damage the read models, so that only a real rebuild can bring them back.
-    await runtime.runPromise(Effect.flatMap(Pg, (pg) => Effect.all([
+    await store.runtime.runPromise(Effect.flatMap(Pg, (pg) => Effect.all([
       pg.query({ text: "update view_docs set data = '{}'::jsonb where key like 'rebuild-1%'" }),
       pg.query({ text: "delete from view_items where ord % 7 = 0" })
     ])))
-    expect(await runtime.runPromise(readModels)).not.toEqual(live)
+    expect(await store.runtime.runPromise(readModels)).not.toEqual(live)
 
-    const replayed = await runtime.runPromise(Effect.flatMap(Pg, (pg) => rebuildViews(pg, { handlers, projectors })))
+    const replayed = await store.runtime.runPromise(Effect.flatMap(Pg, (pg) => rebuildViews(pg, { handlers, projectors })))
     expect(replayed).toBeGreaterThan(3_000)
-    expect(await runtime.runPromise(readModels)).toEqual(live)
+    expect(await store.runtime.runPromise(readModels)).toEqual(live)
   })
 })

@@ -1,5 +1,9 @@
 import { randomBytes } from "node:crypto"
+import { Layer, ManagedRuntime } from "effect"
 import pg from "pg"
+import { Executor, type ExecutorOptions } from "../../executor"
+import { Pg } from "./pool"
+import { PostgresStore } from "./store"
 
 /** The server tests run against: DATABASE_URL, or the local default. */
 export const serverUrl = process.env["DATABASE_URL"] ?? "postgres://postgres@127.0.0.1:5432/postgres"
@@ -48,3 +52,20 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
       admin((c) => c.query(`alter database ${name} allow_connections ${allowed}`)).then(() => undefined)
   }
 }
+
+/** An Executor on the Postgres store of a fresh test database, for tests that run commands without a server. */
+export const executorOnTestDatabase = async (options: ExecutorOptions = {}) => {
+  const db = await createTestDatabase()
+  const runtime = ManagedRuntime.make(Executor.layer(options).pipe(Layer.provideMerge(PostgresStore({ connectionString: db.url }))))
+  await runtime.runPromise(Pg)
+  return {
+    db,
+    runtime,
+    close: async () => {
+      await runtime.dispose()
+      await db.drop()
+    }
+  }
+}
+
+export type TestExecutor = Awaited<ReturnType<typeof executorOnTestDatabase>>
