@@ -1,6 +1,6 @@
 import { runInNewContext } from "node:vm"
 import { setFlagsFromString } from "node:v8"
-import { Deferred, Effect, Fiber, Option } from "effect"
+import { Deferred, Effect, Exit, Fiber, Option, Scheduler } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import { makeKeyedLock } from "./keyed-lock"
 
@@ -79,6 +79,29 @@ describe("keyed lock", () => {
       yield* Fiber.join(last)
       expect(log).toStrictEqual(["a start", "a end", "c"])
       expect(yield* Fiber.poll(waiter)).not.toStrictEqual(Option.none())
+    }))
+
+  it.effect("given a caller interrupted between any two of its steps, when it ends, then the key is free for the next", () =>
+    Effect.gen(function* () {
+      for (const contended of [false, true]) for (let step = 1; step <= 30; step++) {
+        // A scheduler that makes the fiber give way once, after its `step`-th operation, where the interruption lands.
+        let operations = 0
+        const givesWayOnce = Scheduler.make(
+          (task, priority) => Scheduler.defaultScheduler.scheduleTask(task, priority),
+          () => (++operations === step ? 0 : false)
+        )
+        const withLock = makeKeyedLock()
+        // Alone on the key, or queued behind a holder that lets go while the caller is being interrupted.
+        const first = contended ? yield* Effect.fork(withLock("k", Effect.yieldNow())) : undefined
+        const caller = yield* Effect.fork(Effect.withScheduler(withLock("k", Effect.never), givesWayOnce))
+        yield* Effect.yieldNow()
+        yield* Fiber.interrupt(caller)
+        if (first !== undefined) yield* Fiber.join(first)
+        const next = yield* Effect.fork(withLock("k", Effect.succeed(step)))
+        yield* settle
+        expect(yield* Fiber.poll(next), `${contended ? "queued, " : ""}interrupted after ${step} operations`)
+          .toStrictEqual(Option.some(Exit.succeed(step)))
+      }
     }))
 
   it.effect("given many keys used once each, when all are done, then the lock holds no memory for them", () =>

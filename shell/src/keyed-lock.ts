@@ -12,37 +12,41 @@ interface Waiter {
 export const makeKeyedLock = () => {
   const queues = new Map<string, Array<Waiter>>()
 
-  const release = (key: string) =>
-    Effect.sync(() => {
-      const next = queues.get(key)?.shift()
-      if (next === undefined) return void queues.delete(key)
-      next.handed = true
-      Deferred.unsafeDone(next.turn, Exit.void)
+  const release = (key: string) => {
+    const next = queues.get(key)?.shift()
+    if (next === undefined) return void queues.delete(key)
+    next.handed = true
+    Deferred.unsafeDone(next.turn, Exit.void)
+  }
+
+  // A waiter interrupted after it was handed the key passes it on; one interrupted before leaves the queue.
+  const leave = (key: string, waiter: Waiter) => {
+    if (waiter.handed) return release(key)
+    const waiting = queues.get(key)
+    waiting?.splice(waiting.indexOf(waiter), 1)
+  }
+
+  /** Runs `work` holding `key`, and frees the key however it ends; called where interruption is masked. */
+  const holding = <A, E, R>(key: string, work: Effect.Effect<A, E, R>) =>
+    Effect.matchCauseEffect(work, {
+      onFailure: (cause) => (release(key), Effect.failCause(cause)),
+      onSuccess: (value) => (release(key), Effect.succeed(value))
     })
 
-  // A waiter interrupted after it was handed the lock passes it on; one interrupted before leaves the queue.
-  const leave = (key: string, waiter: Waiter) =>
-    waiter.handed
-      ? release(key)
-      : Effect.sync(() => {
-          const waiting = queues.get(key)
-          waiting?.splice(waiting.indexOf(waiter), 1)
-        })
-
+  // Taking the key and arranging its release are one uninterruptible step: an interruption that landed between
+  // them would leave the key taken for good. Only the work itself, and the wait for a turn, can be interrupted.
   return <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.suspend(() => {
+    Effect.uninterruptibleMask((restore) => {
       const waiting = queues.get(key)
       if (waiting === undefined) {
         queues.set(key, [])
-        return Effect.ensuring(effect, release(key))
+        return holding(key, restore(effect))
       }
       const waiter: Waiter = { turn: Deferred.unsafeMake<void>(FiberId.none), handed: false }
       waiting.push(waiter)
-      return Effect.uninterruptibleMask((restore) =>
-        restore(Deferred.await(waiter.turn)).pipe(
-          Effect.onInterrupt(() => leave(key, waiter)),
-          Effect.zipRight(Effect.ensuring(restore(effect), release(key)))
-        )
-      )
+      return Effect.matchCauseEffect(restore(Deferred.await(waiter.turn)), {
+        onFailure: (cause) => (leave(key, waiter), Effect.failCause(cause)),
+        onSuccess: () => holding(key, restore(effect))
+      })
     })
 }
