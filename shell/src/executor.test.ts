@@ -330,6 +330,45 @@ describe("Executor", () => {
       }).pipe(Effect.provide(executor({ conflictRetries: Schedule.recurs(10_000) }, ports)))
     })
 
+    it.effect("given writes that let other fibers run between their records, when 100 wallets are opened and credited at once, then each commit holds only its own command's writes", () => {
+      // Each command's write starts recording, then lets the other commands start theirs before it records anything.
+      const interleaved: typeof walletHandler = {
+        ...walletHandler,
+        write: (command, looked, events) => Effect.zipRight(Effect.yieldNow(), walletHandler.write(command, looked, events))
+      }
+      return Effect.gen(function* () {
+        const ex = yield* Executor
+        const ids = Array.from({ length: 100 }, (_, i) => `w${i}`)
+        const opened = yield* Effect.forEach(ids, (walletId) => ex.run(interleaved, { _tag: "OpenWallet", walletId, owner: walletId }, envelope(`o-${walletId}`)), { concurrency: "unbounded" })
+        const credited = yield* Effect.forEach(ids, (walletId, i) => ex.run(interleaved, { _tag: "Credit", walletId, amount: i + 1 }, envelope(`c-${walletId}`)), { concurrency: "unbounded" })
+        // Every command committed exactly its own event.
+        for (const [i, walletId] of ids.entries()) {
+          for (const [outcome, version] of [[opened[i]!, 1], [credited[i]!, 2]] as const)
+            expect(outcome._tag === "Applied" ? outcome.events.map((e) => [e.stream, e.version]) : outcome).toStrictEqual([[`wallet-${walletId}`, version]])
+        }
+        const store = yield* MemoryStore
+        for (const [i, walletId] of ids.entries()) {
+          const state = yield* store.ports.states.get(`wallet-${walletId}`, WalletState)
+          expect(state).toStrictEqual(Option.some({ version: 2, state: { walletId, owner: walletId, balance: i + 1 } }))
+        }
+        expect(store.log.filter((e) => e.stream === "wallet-w7").map((e) => e.event._tag)).toStrictEqual(["WalletOpened", "WalletCredited"])
+        expect(store.log).toHaveLength(200)
+      }).pipe(Effect.provide(executor()))
+    })
+
+    it.effect("given a write that records from a fiber of its own, when the command runs, then it dies saying so, and nothing is written", () => {
+      const forking: typeof walletHandler = {
+        ...walletHandler,
+        write: (command, looked, events) => Effect.flatMap(Effect.fork(walletHandler.write(command, looked, events)), Fiber.join)
+      }
+      return Effect.gen(function* () {
+        const ex = yield* Executor
+        const exit = yield* Effect.exit(ex.run(forking, { _tag: "OpenWallet", walletId: "w", owner: "Ann" }, envelope("o")))
+        expect(String(exit)).toContain("Writes.record must be called by the fiber that runs a command's write")
+        expect(yield* written).toStrictEqual({ state: undefined, events: 0 })
+      }).pipe(Effect.provide(executor()))
+    })
+
     it.effect("given 50 invitations of one email at once, when they run, then exactly one customer is invited and the others name it", () =>
       Effect.gen(function* () {
         const ex = yield* Executor

@@ -39,14 +39,17 @@ const defaultConflictRetries = Schedule.exponential("2 millis", 1.5).pipe(
 // means for idempotency.
 const fingerprintOf = canonicalJson
 
-// One line per command at debug level, built only when debug lines are kept.
+// One line per command at debug level, built only when debug lines are kept; the outcome passes through.
 const logCommand = (handler: AnyHandler, envelope: Envelope, outcome: Outcome) =>
-  Effect.flatMap(FiberRef.get(FiberRef.currentMinimumLogLevel), (level) =>
-    LogLevel.lessThanEqual(level, LogLevel.Debug)
-      ? Effect.logDebug("command").pipe(
-          Effect.annotateLogs({ handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag })
+  Effect.withFiberRuntime<Outcome>((fiber) =>
+    LogLevel.lessThanEqual(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
+      ? Effect.as(
+          Effect.annotateLogs(Effect.logDebug("command"), {
+            handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag
+          }),
+          outcome
         )
-      : Effect.void
+      : Effect.succeed(outcome)
   )
 
 const isConflict = (e: unknown): e is WriteConflict => (e as { _tag?: unknown })._tag === "WriteConflict"
@@ -60,8 +63,56 @@ const asUnavailable = (e: unknown) =>
       ? new Unavailable({ dependency: e.dependency, cause: e.cause })
       : e
 
-/** The ports a command's lookup and write need; long-lived fibers are given them once. */
-export type ExecutorPorts = EntityStates | UniqueIndex | EventStore
+/**
+ * The ports a command's lookup and write need; long-lived fibers are given them once. `Writes` is the recorder
+ * that `Executor.layer` provides next to the executor: a command's writes are collected per fiber, so running one
+ * gives no per-command service.
+ */
+export type ExecutorPorts = EntityStates | UniqueIndex | EventStore | Writes
+
+/** Who a command is, for idempotency: its commandId on its entity, and the command it stands for. */
+interface Identity {
+  readonly entity: string
+  readonly commandId: string
+  readonly fingerprint: string
+}
+
+const duplicate: Outcome = { _tag: "Duplicate" }
+
+/** A command met again after it was accepted answers as a duplicate, before any other verdict. */
+const acceptedBefore = <E>(
+  store: EventStore["Type"],
+  id: Identity,
+  otherwise: E
+): Effect.Effect<Outcome, E | IdempotencyConflict | PortFailure> =>
+  Effect.flatMap(store.accepted(id.entity, id.commandId), (seen): Effect.Effect<Outcome, E | IdempotencyConflict> =>
+    Option.isNone(seen)
+      ? Effect.fail(otherwise)
+      : seen.value === id.fingerprint
+        ? Effect.succeed(duplicate)
+        : Effect.fail(new IdempotencyConflict({ entity: id.entity, commandId: id.commandId }))
+  )
+
+/** The ops each running command's `write` records, by the fiber that runs it. */
+const recording = new WeakMap<object, Array<WriteOp>>()
+
+const recorder = Writes.of({
+  record: (op) =>
+    Effect.withFiberRuntime((fiber) => {
+      const ops = recording.get(fiber)
+      if (ops === undefined) return Effect.dieMessage("Writes.record must be called by the fiber that runs a command's write")
+      ops.push(op)
+      return Effect.void
+    })
+})
+
+/** What a handler's write asks for, collected from the effect it returns. */
+const recordedBy = (write: Effect.Effect<void, never, Writes>): Effect.Effect<ReadonlyArray<WriteOp>, never, Writes> =>
+  Effect.withFiberRuntime((fiber) => {
+    const ops: Array<WriteOp> = []
+    recording.set(fiber, ops)
+    return Effect.as(write, ops)
+  })
 
 /** Runs lookup → operate → write for one command, serialized per entity and retried on write conflicts. */
 export class Executor extends Context.Tag("low/shell/Executor")<
@@ -74,9 +125,9 @@ export class Executor extends Context.Tag("low/shell/Executor")<
     ) => Effect.Effect<Outcome, RunError<H>, ExecutorPorts>
   }
 >() {
-  static readonly layer = (options: ExecutorOptions = {}) =>
-    Layer.effect(
-      Executor,
+  /** The executor, and the `Writes` recorder its commands need in their context. */
+  static readonly layer = (options: ExecutorOptions = {}): Layer.Layer<Executor | Writes, never, EventStore> =>
+    Layer.effectContext(
       Effect.gen(function* () {
         const store = yield* EventStore
         const inline = options.inlineProjectors ?? []
@@ -94,53 +145,50 @@ export class Executor extends Context.Tag("low/shell/Executor")<
           return project
         }
 
+        // A write that met a concurrent one was either this very command, accepted meanwhile, or a reason to look
+        // up again. The retry machinery is set up only once a conflict happened: most commands never meet one.
+        // That conflict is the schedule's first input, so the first retry waits and counts like every other.
+        const afterConflict = (conflict: WriteConflict, id: Identity, tried: Effect.Effect<Outcome, unknown, ExecutorPorts>) => {
+          let met = true
+          const again = Effect.suspend(() => (met ? ((met = false), Effect.fail(conflict)) : tried))
+          return Effect.retry(Effect.catchIf(again, isConflict, (e) => acceptedBefore(store, id, e)), { schedule: retries, while: isConflict })
+        }
+
+        // The closures made for each command are inline arguments or methods: under tsx, a closure bound to a name
+        // is also given that name at run time, on every command, which costs more than most of what they do.
         const run = (handler: AnyHandler, command: unknown, envelope: Envelope) => {
-          const entity = `${handler.name}/${handler.entity(command)}`
-          const fingerprint = fingerprintOf(command)
-          const project = inlineProjection(handler)
-          // A command met again after it was accepted answers as a duplicate, before any other verdict.
-          const acceptedBefore = <E>(otherwise: E): Effect.Effect<Outcome, E | IdempotencyConflict | PortFailure> =>
-            Effect.flatMap(store.accepted(entity, envelope.commandId), (seen) =>
-              Option.match(seen, {
-                onNone: (): Effect.Effect<Outcome, E | IdempotencyConflict> => Effect.fail(otherwise),
-                onSome: (fp) =>
-                  fp === fingerprint
-                    ? Effect.succeed<Outcome>({ _tag: "Duplicate" })
-                    : Effect.fail(new IdempotencyConflict({ entity, commandId: envelope.commandId }))
-              })
-            )
-          const commitOf = (ops: ReadonlyArray<WriteOp>) =>
-            store.commit({ entity, commandId: envelope.commandId, fingerprint, at: envelope.at, ops, project }).pipe(
-              Effect.map((events): Outcome => ({ _tag: "Applied", events })),
-              Effect.catchTag("WriteConflict", acceptedBefore)
-            )
-          const attempt: Effect.Effect<Outcome, unknown, EntityStates | UniqueIndex> = Effect.flatMap(
+          const id: Identity = {
+            entity: `${handler.name}/${handler.entity(command)}`,
+            commandId: envelope.commandId,
+            fingerprint: fingerprintOf(command)
+          }
+          const attempt: Effect.Effect<Outcome, unknown, ExecutorPorts> = Effect.flatMap(
             handler.lookup(command, envelope),
             (looked: unknown) => {
               const decided = handler.operate(command, looked, envelope)
-              if (Either.isLeft(decided)) return acceptedBefore(decided.left)
-              const ops: Array<WriteOp> = []
-              const recorder = Writes.of({ record: (op) => Effect.sync(() => void ops.push(op)) })
-              return Effect.zipRight(
-                Effect.provideService(handler.write(command, looked, decided.right), Writes, recorder),
-                Effect.suspend(() => commitOf(ops))
-              )
+              if (Either.isLeft(decided)) return acceptedBefore(store, id, decided.left)
+              return Effect.flatMap(recordedBy(handler.write(command, looked, decided.right)), (ops) =>
+                Effect.map(
+                  store.commit({ ...id, at: envelope.at, ops, project: inlineProjection(handler) }),
+                  (events): Outcome => ({ _tag: "Applied", events })
+                ))
             }
           )
-          const locked = withLock(entity, attempt)
-          return locked.pipe(
-            // The retry machinery is set up only once a conflict happened: most commands never meet one. That
-            // conflict is the schedule's first input, so the first retry waits and counts like every other.
-            Effect.catchIf(isConflict, (conflict) => {
-              let met = true
-              const again = Effect.suspend(() => (met ? ((met = false), Effect.fail(conflict)) : locked))
-              return Effect.retry(again, { schedule: retries, while: isConflict })
-            }),
-            Effect.mapError(asUnavailable),
-            Effect.tap((outcome) => logCommand(handler, envelope, outcome))
-          )
+          const tried = withLock(id.entity, attempt)
+          return Effect.matchEffect(tried, {
+            onSuccess(outcome) {
+              return logCommand(handler, envelope, outcome)
+            },
+            onFailure(error) {
+              if (!isConflict(error)) return Effect.fail(asUnavailable(error))
+              return Effect.matchEffect(afterConflict(error, id, tried), {
+                onSuccess: (outcome) => logCommand(handler, envelope, outcome),
+                onFailure: (e) => Effect.fail(asUnavailable(e))
+              })
+            }
+          })
         }
-        return { run } as Executor["Type"]
+        return Context.make(Executor, { run } as Executor["Type"]).pipe(Context.add(Writes, recorder))
       })
     )
 }

@@ -29,8 +29,15 @@ export const makeKeyedLock = () => {
   /** Runs `work` holding `key`, and frees the key however it ends; called where interruption is masked. */
   const holding = <A, E, R>(key: string, work: Effect.Effect<A, E, R>) =>
     Effect.matchCauseEffect(work, {
-      onFailure: (cause) => (release(key), Effect.failCause(cause)),
-      onSuccess: (value) => (release(key), Effect.succeed(value))
+      // Methods, not named arrows: under tsx a named closure is also named at run time, on every call.
+      onFailure(cause) {
+        release(key)
+        return Effect.failCause(cause)
+      },
+      onSuccess(value) {
+        release(key)
+        return Effect.succeed(value)
+      }
     })
 
   // Taking the key and arranging its release are one uninterruptible step: an interruption that landed between
