@@ -3,7 +3,7 @@
 import { Effect, Either, Layer, ManagedRuntime, Option } from "effect"
 import { Credit, Debit, OpenWallet, walletHandler, walletStream, type Envelope, type WalletCommand, type WalletState } from "@low/functions"
 import { makeMemoryStore } from "../adapters/memory/store"
-import { Executor } from "../executor"
+import { Executor, type ExecutorPorts } from "../executor"
 import { EventStore } from "../event-store"
 import { EntityStates, UniqueIndex } from "@low/functions"
 import { Views } from "../views"
@@ -49,12 +49,16 @@ const freshStore = (wallets: number) => {
 
 const viaExecutor = async (options: ExecutorBenchOptions, commands: ReturnType<typeof workload>) => {
   const { runtime } = await freshStore(options.wallets)
-  const run = Effect.flatMap(Executor, (executor) =>
-    Effect.forEach(commands, ([c, e]) => Effect.either(executor.run(walletHandler, c, e)), {
-      concurrency: options.inFlight,
-      discard: true
+  // `inFlight` fibers, each taking the next command when its last one is done, as a deployment's lanes do.
+  const run = Effect.flatMap(Executor, (executor) => {
+    let next = 0
+    const worker: Effect.Effect<void, never, ExecutorPorts> = Effect.suspend(() => {
+      if (next === commands.length) return Effect.void
+      const [command, envelope] = commands[next++]!
+      return Effect.zipRight(Effect.either(executor.run(walletHandler, command, envelope)), worker)
     })
-  )
+    return Effect.all(Array.from({ length: options.inFlight }, () => worker), { concurrency: "unbounded", discard: true })
+  })
   const start = performance.now()
   await runtime.runPromise(run)
   const ms = performance.now() - start
@@ -91,9 +95,12 @@ const viaAsync = async (options: ExecutorBenchOptions, commands: ReturnType<type
     tails.set(key, run)
     return run.finally(() => tails.get(key) === run && tails.delete(key))
   }
+  let next = 0
+  const worker = async () => {
+    while (next < commands.length) await serialized(commands[next++]!)
+  }
   const start = performance.now()
-  for (let i = 0; i < commands.length; i += options.inFlight)
-    await Promise.all(commands.slice(i, i + options.inFlight).map(serialized))
+  await Promise.all(Array.from({ length: options.inFlight }, worker))
   return performance.now() - start
 }
 
