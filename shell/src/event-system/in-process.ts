@@ -1,4 +1,4 @@
-import { Chunk, Deferred, Duration, Effect, Exit, FiberId, Layer, Queue } from "effect"
+import { Chunk, Duration, Effect, Exit, Layer, Queue } from "effect"
 import type { Envelope } from "@low/functions"
 import { MemoryStore } from "../adapters/memory/store"
 import { CommandBus } from "../command-bus"
@@ -34,8 +34,8 @@ interface Request {
   readonly handler: AnyHandler
   readonly command: unknown
   readonly envelope: Envelope
-  /** Completed once with the outcome after its projection, the handler's failure, or Timeout. */
-  readonly answer: Deferred.Deferred<Outcome, unknown>
+  /** Resumes the caller with the outcome after its projection, the handler's failure, or Timeout; once. */
+  readonly answer: (exit: Exit.Exit<Outcome, unknown>) => void
   readonly deadline: Deadline
 }
 
@@ -54,8 +54,8 @@ const whenAll = (marks: ReadonlyArray<Watermark>, seq: number, done: () => void,
 /**
  * The in-process deployment of the four processes, wired by the handlers' and projectors' channel names:
  * commands go through partitioned queues to the event handlers, events through a queue per projector, and the
- * resolver answers a caller when every projector of the channel has passed its events. A caller waits on one
- * Deferred, completed by whichever comes first: that answer or its deadline.
+ * resolver answers a caller when every projector of the channel has passed its events. A caller waits to be
+ * resumed once, by whichever comes first: that answer or its deadline.
 
  */
 export const InProcessEventSystem = (options: InProcessOptions) =>
@@ -97,7 +97,7 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
       const settle = (out: Channel, req: Request, exit: Exit.Exit<Outcome, unknown>) => {
         if (Exit.isFailure(exit)) {
           req.deadline.settle()
-          return Deferred.unsafeDone(req.answer, exit)
+          return req.answer(exit)
         }
         const outcome = exit.value
         // Numbered and offered in one synchronous step, so a channel's events reach projectors in `seq` order
@@ -110,7 +110,7 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
           }
         whenAll(out.marks, out.seq, () => {
           req.deadline.settle()
-          Deferred.unsafeDone(req.answer, exit)
+          req.answer(exit)
         })
       }
 
@@ -140,13 +140,14 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
           Effect.suspend(() => {
             const lanes = queues.get(handler)
             if (lanes === undefined) return Effect.dieMessage(`no handler ${handler.name} in this deployment`)
-            const answer = Deferred.unsafeMake<Outcome, unknown>(FiberId.none)
-            const deadline = deadlines.set(() =>
-              Deferred.unsafeDone(answer, Exit.fail(new Timeout({ commandId: envelope.commandId })))
-            )
-            lanes[hash(handler.entity(command)) % lanes.length]!.unsafeOffer({ handler, command, envelope, answer, deadline })
+            const lane = lanes[hash(handler.entity(command)) % lanes.length]!
             // The answer carries the handler's own rejections, whose type the generic signature names.
-            return Deferred.await(answer) as Effect.Effect<Outcome, never>
+            return Effect.async<Outcome, unknown>((resume) => {
+              const deadline = deadlines.set(() => resume(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
+              lane.unsafeOffer({ handler, command, envelope, answer: resume, deadline })
+              // A caller that stops waiting frees its deadline; the command is still handled and projected.
+              return Effect.sync(() => deadline.settle())
+            }) as Effect.Effect<Outcome, never>
           })
       })
     })
