@@ -1,13 +1,21 @@
-import { Effect, ParseResult, Schema } from "effect"
+import { Effect, Either, ParseResult, Schema } from "effect"
 import { Inputs } from "@low/functions"
 import { BadInput } from "../errors"
 
+// One decoder per schema, made on first use: arguments are decoded on every request.
+const decoders = new WeakMap<Schema.Schema.Any, (input: unknown) => Either.Either<any, ParseResult.ParseError>>()
+
+const decoderOf = <A, I>(schema: Schema.Schema<A, I>): ((input: unknown) => Either.Either<A, ParseResult.ParseError>) => {
+  let decoder = decoders.get(schema)
+  if (decoder === undefined) decoders.set(schema, (decoder = Schema.decodeUnknownEither(schema, { errors: "first" })))
+  return decoder
+}
+
 /** Decodes GraphQL arguments with a schema; a broken rule is BAD_USER_INPUT naming the argument. */
 export const decodeArgs = <A, I>(schema: Schema.Schema<A, I>, input: unknown): Effect.Effect<A, BadInput> =>
-  Schema.decodeUnknown(schema)(input, { errors: "first" }).pipe(
-    Effect.mapError(
-      (error) => new BadInput({ message: ParseResult.ArrayFormatter.formatErrorSync(error).map(describe).join("; ") })
-    )
+  Either.mapLeft(
+    decoderOf(schema)(input),
+    (error) => new BadInput({ message: ParseResult.ArrayFormatter.formatErrorSync(error).map(describe).join("; ") })
   )
 
 const describe = (issue: ParseResult.ArrayFormatterIssue) =>
