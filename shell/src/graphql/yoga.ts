@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs"
-import { Effect, Option, Runtime } from "effect"
+import { Effect, Exit, Option, Runtime } from "effect"
 import { GraphQLScalarType } from "graphql"
 import { createSchema, createYoga } from "graphql-yoga"
 import { customersByEmailView, customersView, transactionsView, walletsView } from "@low/functions"
@@ -7,6 +7,7 @@ import type { CommandBus } from "../command-bus"
 import { Views, type Doc } from "../views"
 import { decodeArgs, decodeCursor, encodeCursor, PageArgs } from "./arguments"
 import { useBodyLimit } from "./body-limit"
+import { useDocumentCache } from "./document-cache"
 import { answerFailure } from "./errors"
 import { EmailArg, mutations, WalletIdArg } from "./routes"
 
@@ -27,18 +28,14 @@ export const maxBodyBytes = 1_000_000
 
 /** A graphql-yoga server for the contract, resolving through the command bus and the views. */
 export const makeYoga = (runtime: Runtime.Runtime<CommandBus | Views>) => {
+  const exitOf = Runtime.runPromiseExit(runtime)
+  const runFailure = Runtime.runPromise(runtime)
   const run = <A>(effect: Effect.Effect<A, unknown, CommandBus | Views>, commandId?: string | null): Promise<A> =>
-    Runtime.runPromise(runtime)(
-      effect.pipe(
-        Effect.map((value) => ({ ok: true as const, value })),
-        Effect.catchAllCause((cause) =>
-          Effect.map(answerFailure(cause, commandId ?? undefined), (error) => ({ ok: false as const, error }))
-        )
-      )
-    ).then((result) => {
-      if (result.ok) return result.value
-      throw result.error
-    })
+    exitOf(effect).then((exit) =>
+      Exit.isSuccess(exit)
+        ? exit.value
+        : runFailure(answerFailure(exit.cause, commandId ?? undefined)).then((error) => Promise.reject(error))
+    )
 
   const resolvers = {
     DateTime,
@@ -81,6 +78,7 @@ export const makeYoga = (runtime: Runtime.Runtime<CommandBus | Views>) => {
     logging: "error",
     // yoga's own limit re-streams every body; this one reads a Content-Length and streams only chunked bodies.
     maxRequestBodySize: false,
-    plugins: [useBodyLimit(maxBodyBytes)]
+    parserAndValidationCache: false,
+    plugins: [useBodyLimit(maxBodyBytes), useDocumentCache()]
   })
 }
