@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Effect, Layer, Schedule, Schema } from "effect"
+import { Effect, Exit, Layer, Schedule, Schema } from "effect"
 import { Partitioners } from "kafkajs"
 import { CommandBus } from "../../command-bus"
 import { Timeout, Unavailable } from "../../errors"
@@ -11,7 +11,8 @@ import { kafkaCall, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { rejectionOf, type CommandMessage, type EventMessage } from "./messages"
 import { makeResolver } from "./resolver"
-import { makeSender } from "./sender"
+import { makeBatchingSend } from "./sender"
+import { makeDeadlines } from "../../event-system/deadlines"
 
 export interface KafkaCommandBusOptions {
   readonly handlers: ReadonlyArray<AnyHandler>
@@ -37,34 +38,49 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
         kafkaCall(() => producer.connect()).pipe(Effect.retry(Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(60))))),
         () => Effect.promise(() => producer.disconnect())
       )
-      const send = makeSender(producer)
+      const send = makeBatchingSend(producer)
       const names = namesOf(settings)
       const codecs = new Map(
         handlers.map((h) => [h, { command: Schema.encodeSync(h.command), event: Schema.decodeUnknownSync(h.event) }] as const)
       )
       const committed = (decode: (u: unknown) => unknown, events: ReadonlyArray<EventMessage>) =>
         events.map((e) => ({ ...e, event: decode(e.event) }) as Committed)
+      const deadlines = yield* makeDeadlines(settings.commandTimeout)
 
+      // A caller waits in one Effect.async, resumed once by whichever comes first: its outcome (after the
+      // projection), a failure to send, or its deadline. No fiber, scope or timer is made per command.
       const run = (handler: AnyHandler, command: unknown, envelope: CommandMessage["envelope"]) =>
-        Effect.gen(function* () {
+        Effect.suspend(() => {
           const codec = codecs.get(handler)
-          if (codec === undefined) return yield* Effect.dieMessage(`no handler ${handler.name} in this deployment`)
+          if (codec === undefined) return Effect.dieMessage(`no handler ${handler.name} in this deployment`)
           const attempt = randomUUID()
-          const reply = yield* resolver.expectReply(attempt)
           const message: CommandMessage = { handler: handler.name, command: codec.command(command), envelope, attempt, replyTo: resolver.replyTo }
-          yield* send(names.topic(handler.reads), [{ key: handler.entity(command), value: JSON.stringify(message) }]).pipe(
-            Effect.mapError(({ cause }) => new Unavailable({ dependency: "kafka", cause }))
-          )
-          const outcome = yield* reply
-          if (outcome._tag === "Rejected") return yield* Effect.fail(rejectionOf(outcome.error))
-          if (projectedChannels.has(handler.writes)) yield* resolver.projected(handler.writes, outcome.targets)
-          return outcome._tag === "Applied"
-            ? ({ _tag: "Applied", events: committed(codec.event, outcome.events) } satisfies Outcome)
-            : ({ _tag: "Duplicate" } satisfies Outcome)
-        }).pipe(
-          Effect.scoped,
-          Effect.timeoutFail({ duration: settings.commandTimeout, onTimeout: () => new Timeout({ commandId: envelope.commandId }) })
-        )
+          return Effect.async<Outcome, unknown>((resume) => {
+            let stopWaiting = (): void => undefined
+            const deadline = deadlines.set(() => answer(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
+            const answer = (exit: Exit.Exit<Outcome, unknown>) => {
+              deadline.settle()
+              stopWaiting()
+              resume(exit)
+            }
+            stopWaiting = resolver.onReply(attempt, (reply) => {
+              if (reply._tag === "Rejected") return answer(Exit.fail(rejectionOf(reply.error)))
+              const outcome: Outcome = reply._tag === "Applied"
+                ? { _tag: "Applied", events: committed(codec.event, reply.events) }
+                : { _tag: "Duplicate" }
+              if (!projectedChannels.has(handler.writes)) return answer(Exit.succeed(outcome))
+              stopWaiting = resolver.whenProjected(handler.writes, reply.targets, () => answer(Exit.succeed(outcome)))
+            })
+            send(names.topic(handler.reads), [{ key: handler.entity(command), value: JSON.stringify(message) }]).catch(
+              (cause: unknown) => answer(Exit.fail(new Unavailable({ dependency: "kafka", cause })))
+            )
+            // A caller that stops waiting (interrupted) leaves nothing behind.
+            return Effect.sync(() => {
+              deadline.settle()
+              stopWaiting()
+            })
+          })
+        })
 
       return CommandBus.of({ send: (handler, command, envelope) => run(handler, command, envelope) as never })
     })

@@ -21,9 +21,10 @@ const byTopic = (queued: ReadonlyArray<Queued>): Array<TopicMessages> => {
 /**
  * Sends at once when the producer is idle (no linger) and coalesces whatever arrives while a request is in
  * flight into the next one, so load raises the batch size instead of the number of requests. Messages of one
- * call keep their order; so do calls for one partition, since one request is in flight at a time.
+ * call keep their order; so do calls for one partition, since one request is in flight at a time. The promise
+ * resolves once every broker acknowledged the messages (acks=all).
  */
-export const makeSender = (producer: Producer) => {
+export const makeBatchingSend = (producer: Producer) => {
   let queue: Array<Queued> = []
   let busy = false
 
@@ -44,17 +45,20 @@ export const makeSender = (producer: Producer) => {
       })
   }
 
-  /** Sends `messages` to `topic`; succeeds once every broker acknowledged them (acks=all). */
-  return (topic: string, messages: ReadonlyArray<Message>): Effect.Effect<void, KafkaFailure> =>
+  return (topic: string, messages: ReadonlyArray<Message>): Promise<void> =>
     messages.length === 0
-      ? Effect.void
-      : kafkaCall(
-          () =>
-            new Promise<void>((resolve, reject) => {
-              queue.push({ topic, messages, done: (error) => (error === undefined ? resolve() : reject(error)) })
-              flush()
-            })
-        )
+      ? Promise.resolve()
+      : new Promise<void>((resolve, reject) => {
+          queue.push({ topic, messages, done: (error) => (error === undefined ? resolve() : reject(error)) })
+          flush()
+        })
+}
+
+/** `makeBatchingSend` as an Effect: sends `messages` to `topic`, acknowledged by every broker. */
+export const makeSender = (producer: Producer) => {
+  const send = makeBatchingSend(producer)
+  return (topic: string, messages: ReadonlyArray<Message>): Effect.Effect<void, KafkaFailure> =>
+    messages.length === 0 ? Effect.void : kafkaCall(() => send(topic, messages))
 }
 
 export type Sender = ReturnType<typeof makeSender>
