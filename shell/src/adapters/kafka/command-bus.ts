@@ -3,6 +3,7 @@ import { Effect, Exit, Layer, Schedule, Schema } from "effect"
 import { Partitioners } from "kafkajs"
 import { CommandBus } from "../../command-bus"
 import { Timeout, Unavailable } from "../../errors"
+import { makeDeadlines } from "../../event-system/deadlines"
 import type { Committed } from "../../event-store"
 import type { AnyHandler, Outcome } from "../../executor"
 import { openSubscriber, RedisClient } from "../redis/client"
@@ -12,7 +13,6 @@ import { namesOf } from "./config"
 import { rejectionOf, type CommandMessage, type EventMessage } from "./messages"
 import { makeResolver } from "./resolver"
 import { makeBatchingSend } from "./sender"
-import { makeDeadlines } from "../../event-system/deadlines"
 
 export interface KafkaCommandBusOptions {
   readonly handlers: ReadonlyArray<AnyHandler>
