@@ -8,7 +8,8 @@ export interface Deadline {
 interface Entry extends Deadline {
   readonly at: number
   settled: boolean
-  readonly expire: () => void
+  /** Dropped once settled: an entry waits in the list until the watcher passes it, its request must not. */
+  expire: (() => void) | undefined
 }
 
 /**
@@ -26,6 +27,7 @@ export const makeDeadlines = (timeout: Duration.DurationInput) =>
 
     const settle = function (this: Entry) {
       this.settled = true
+      this.expire = undefined
     }
 
     const set = (expire: () => void): Deadline => {
@@ -52,8 +54,9 @@ export const makeDeadlines = (timeout: Duration.DurationInput) =>
       const now = clock.unsafeCurrentTimeMillis()
       if (oldest.at > now) return clock.sleep(Duration.millis(oldest.at - now))
       head++
-      oldest.settled = true
-      oldest.expire()
+      const expire = oldest.expire
+      oldest.settle()
+      expire?.()
       return Effect.void
     })
     yield* Effect.forkScoped(Effect.forever(watch))
