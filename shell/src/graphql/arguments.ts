@@ -1,20 +1,15 @@
 import { Effect, Either, ParseResult, Schema } from "effect"
 import { Inputs } from "@low/functions"
 import { BadInput } from "../errors"
+import { perSchema } from "../schema-cache"
 
-// One decoder per schema, made on first use: arguments are decoded on every request.
-const decoders = new WeakMap<Schema.Schema.Any, (input: unknown) => Either.Either<any, ParseResult.ParseError>>()
-
-const decoderOf = <A, I>(schema: Schema.Schema<A, I>): ((input: unknown) => Either.Either<A, ParseResult.ParseError>) => {
-  let decoder = decoders.get(schema)
-  if (decoder === undefined) decoders.set(schema, (decoder = Schema.decodeUnknownEither(schema, { errors: "first" })))
-  return decoder
-}
+// Arguments are decoded on every request.
+const decoderOf = perSchema((schema) => Schema.decodeUnknownEither(schema, { errors: "first" }))
 
 /** Decodes GraphQL arguments with a schema; a broken rule is BAD_USER_INPUT naming the argument. */
 export const decodeArgs = <A, I>(schema: Schema.Schema<A, I>, input: unknown): Effect.Effect<A, BadInput> =>
   Either.mapLeft(
-    decoderOf(schema)(input),
+    decoderOf(schema)(input) as Either.Either<A, ParseResult.ParseError>,
     (error) => new BadInput({ message: ParseResult.ArrayFormatter.formatErrorSync(error).map(describe).join("; ") })
   )
 

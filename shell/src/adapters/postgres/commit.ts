@@ -1,7 +1,8 @@
-import { Effect, Schema } from "effect"
+import { Effect } from "effect"
 import type { PortFailure } from "@low/functions"
 import { WriteConflict } from "../../errors"
 import { eventsOf, type Commit, type Committed } from "../../event-store"
+import { encodedBy } from "../../schema-cache"
 import { sqlState, type PgClient } from "./pool"
 import { viewCtes, viewRows, viewSets } from "./view-rows"
 
@@ -85,14 +86,6 @@ const statementFor = (mask: number) => {
 /** Failures that mean "another write got there first": the executor looks up again and retries. */
 const conflictStates = new Set(["23505", "40001", "40P01"])
 
-const encoders = new WeakMap<Schema.Schema<any, any>, (state: unknown) => unknown>()
-/** The state as its schema encodes it, with one encoder per schema. */
-const encode = (schema: Schema.Schema<any, any>, state: unknown) => {
-  let encoder = encoders.get(schema)
-  if (encoder === undefined) encoders.set(schema, (encoder = Schema.encodeSync(schema)))
-  return encoder(state)
-}
-
 const params = (c: Commit) => {
   const events: Array<unknown> = []
   const states = new Map<string, unknown>()
@@ -101,7 +94,7 @@ const params = (c: Commit) => {
     if (op._tag === "Append")
       op.events.forEach((data, seq) => events.push({ stream: op.stream, version: op.expectedVersion + seq + 1, seq, data }))
     else if (op._tag === "SaveState")
-      states.set(op.stream, { stream: op.stream, version: op.version, state: encode(op.schema, op.state) })
+      states.set(op.stream, { stream: op.stream, version: op.version, state: encodedBy(op.schema)(op.state) })
     else claims.set(`${op.index}\u0000${op.key}`, { index: op.index, key: op.key, owner: op.owner })
   }
   const stored = eventsOf(c)

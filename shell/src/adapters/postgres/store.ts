@@ -2,6 +2,7 @@ import { Context, Effect, Either, Layer, Option, Schema } from "effect"
 import { EntityStates, PortFailure, UniqueIndex } from "@low/functions"
 import { EventStore } from "../../event-store"
 import { Health } from "../../health"
+import { perSchema } from "../../schema-cache"
 import { Views, type Doc } from "../../views"
 import { commitWith } from "./commit"
 import { migrate } from "./migrations"
@@ -10,13 +11,8 @@ import { dependency, Pg, PgLayer, postgresHealth, type PgClient, type PgOptions 
 
 const largestOrder = 2_147_483_647
 
-const decoders = new WeakMap<Schema.Schema<any, any>, (state: unknown) => Either.Either<unknown, unknown>>()
-/** One decoder per state schema: decoding runs on every lookup. */
-const decoderOf = <S, I>(schema: Schema.Schema<S, I>) => {
-  let decode = decoders.get(schema)
-  if (decode === undefined) decoders.set(schema, (decode = Schema.decodeUnknownEither(schema)))
-  return decode as (state: unknown) => Either.Either<S, unknown>
-}
+/** Decoding runs on every lookup. */
+const decoderOf = perSchema((schema) => Schema.decodeUnknownEither(schema))
 
 /** Every port backed by one Postgres database; each read is one query, each commit one statement. */
 export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => undefined) => ({
@@ -29,7 +25,7 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => 
       }).pipe(
         Effect.flatMap(({ rows: [row] }) => {
           if (row === undefined) return Effect.succeed(Option.none())
-          const decoded = decoderOf(schema)(row.state)
+          const decoded = decoderOf(schema)(row.state) as Either.Either<typeof schema.Type, unknown>
           return Either.isRight(decoded)
             ? Effect.succeed(Option.some({ version: row.version, state: decoded.right }))
             : Effect.fail(new PortFailure({ dependency, cause: decoded.left }))

@@ -2,6 +2,7 @@ import { Context, Effect, Layer, Option, Schema } from "effect"
 import { EntityStates, PortFailure, UniqueIndex, type StoredEvent, type WriteOp } from "@low/functions"
 import { WriteConflict } from "../../errors"
 import { EventStore, eventsOf, type Commit, type Committed } from "../../event-store"
+import { encodedBy } from "../../schema-cache"
 import { Views } from "../../views"
 import { call, defineScript, RedisClient } from "./client"
 import { keysOf } from "./keys"
@@ -46,7 +47,7 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
       const states = of(c.ops, "SaveState")
       args.push(states.length)
       for (const op of states) {
-        args.push(args.key(keys.stream(op.stream)), op.version, JSON.stringify(Schema.encodeSync(op.schema)(op.state)))
+        args.push(args.key(keys.stream(op.stream)), op.version, JSON.stringify(encodedBy(op.schema)(op.state)))
       }
       const outbox = options.outbox
       args.push(events.length, args.key(keys.position))
