@@ -3,6 +3,7 @@ import { namesOf } from "@low/shell/adapters/kafka/config"
 import {
   dropTestData, membersOf, ownerOf, partitionsWithData, requireServices, testAdmin, testSettings
 } from "@low/shell/adapters/kafka/testing"
+import { eventually } from "@low/shell/testing/eventually"
 import { errorCode, gql, type GraphQLResponse } from "@low/shell/testing/graphql-client"
 import { startProcess, stopProcess, type ProjectProcess } from "./processes"
 
@@ -15,14 +16,9 @@ const WALLET = `query ($id: ID!, $after: String) { wallet(id: $id) { balance ver
   transactions(first: 100, after: $after) { items { kind commandId } nextCursor } } }`
 const DEBIT = `mutation ($id: ID!, $c: ID) { debit(walletId: $id, amount: 1, commandId: $c) { balance } }`
 
-/** Waits for `check` to hold, polling, or fails with `what` after `ms`. */
-const until = async (what: string, check: () => Promise<boolean>, ms = 60_000) => {
-  const deadline = Date.now() + ms
-  while (!(await check().catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 200))
-  }
-}
+/** Waits for `check` to hold (a check that throws has not), or fails with `what` after `ms`. */
+const until = (what: string, check: () => Promise<boolean>, ms = 60_000) =>
+  eventually(() => check().catch(() => false), { what, withinMs: ms, everyMs: 200 })
 
 /** How a child process stands, for a failure message: its exit and the tail of its output. */
 const describeProcess = (p: ProjectProcess) =>

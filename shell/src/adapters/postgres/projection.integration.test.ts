@@ -7,6 +7,7 @@ import { Views } from "../../views"
 import { Pg } from "./pool"
 import { runProjections } from "./projection"
 import { executorOnTestDatabase, type TestExecutor } from "./testing"
+import { eventually } from "../../testing/eventually"
 
 let store: TestExecutor
 beforeAll(async () => {
@@ -20,13 +21,6 @@ const send = (command: WalletCommand) =>
 const balance = (walletId: string) =>
   store.runtime.runPromise(Effect.flatMap(Views, (views) => views.doc("wallets", walletId)))
     .then(Option.match({ onNone: () => undefined, onSome: (doc) => doc["balance"] }))
-const eventually = async (ready: () => Promise<boolean>, deadlineMs = 30_000) => {
-  const end = Date.now() + deadlineMs
-  while (!(await ready())) {
-    if (Date.now() > end) throw new Error("condition not met before the deadline")
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 describe("projections run from the event log", () => {
   it("given commands committed without inline projectors, when the projections run, then the read models catch up, and resume after a restart", async () => {

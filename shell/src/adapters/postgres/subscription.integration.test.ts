@@ -7,6 +7,7 @@ import { makePostgresPorts } from "./store"
 import { loadCheckpoint, origin, readAfter, subscribe } from "./subscription"
 import { createTestDatabase, type TestDatabase } from "./testing"
 import { listenForCommits, makeWakeUp } from "./wake-up"
+import { eventually } from "../../testing/eventually"
 
 let db: TestDatabase
 let runtime: ManagedRuntime.ManagedRuntime<Pg, unknown>
@@ -32,14 +33,6 @@ const commitOf = (stream: string, version: number): Commit => ({
 const commit = (stream: string, version = 1) => run(makePostgresPorts(pg).events.commit(commitOf(stream, version)))
 const everything = async () => (await run(readAfter(pg, origin, 100_000))).events
 
-/** Waits for `ready` to hold, polling, and fails after the deadline. */
-const eventually = async (ready: () => boolean | Promise<boolean>, deadlineMs = 30_000) => {
-  const end = Date.now() + deadlineMs
-  while (!(await ready())) {
-    if (Date.now() > end) throw new Error("condition not met before the deadline")
-    await new Promise((resolve) => setTimeout(resolve, 20))
-  }
-}
 
 describe("subscription to the event log", () => {
   it("given a transaction holding an earlier position that commits after a later one, then the subscription waits for it and delivers both in order", async () => {
