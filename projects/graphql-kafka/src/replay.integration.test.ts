@@ -1,33 +1,23 @@
 import { Effect } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it } from "vitest"
 import { inviteCustomer, wallet } from "@low/functions"
-import { startServer, type RunningServer } from "@low/shell"
 import { namesOf } from "@low/shell/adapters/kafka/config"
 import { awaitCaughtUp } from "@low/shell/adapters/kafka/lag"
 import { replayReadModels } from "@low/shell/adapters/kafka/rebuild"
-import { dropTestData, requireServices, testAdmin, testSettings } from "@low/shell/adapters/kafka/testing"
+import { testAdmin, testSettings } from "@low/shell/adapters/kafka/testing"
 import { dropKeys, dumpKeys } from "@low/shell/adapters/redis/testing"
 import { errorCode, gql } from "@low/shell/testing/graphql-client"
-import { GraphqlKafka } from "./main"
+import { serveDuringTests } from "./test-server"
 
 const settings = testSettings("replay")
 const rebuilt = { ...settings, redisPrefix: `${settings.redisPrefix}rebuilt:` }
 const readModels = ["doc:*", "items:*", "projected:*"]
-let server: RunningServer | undefined
+const url = serveDuringTests(settings)
 
-beforeAll(async () => {
-  await requireServices()
-  server = await startServer(GraphqlKafka({ port: 0 }, settings))
-}, 180_000)
-
-afterAll(async () => {
-  await server?.close()
-  await dropKeys(rebuilt.redisPrefix)
-  await dropTestData(settings)
-}, 60_000)
+afterAll(() => dropKeys(rebuilt.redisPrefix), 60_000)
 
 const mutate = async (query: string, variables: Record<string, unknown>) => {
-  const response = await gql(server!.url, query, variables)
+  const response = await gql(url(), query, variables)
   return errorCode(response) ?? "OK"
 }
 
