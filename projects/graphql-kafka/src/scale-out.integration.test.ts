@@ -5,12 +5,12 @@ import {
 } from "@low/shell/adapters/kafka/testing"
 import { eventually } from "@low/shell/testing/eventually"
 import { errorCode, gql, type GraphQLResponse } from "@low/shell/testing/graphql-client"
-import { startProcess, stopProcess, type ProjectProcess } from "./processes"
+import { startProcess, type KafkaProcess } from "./processes"
 
 const settings = testSettings("scale")
 const names = namesOf(settings)
 let admin: Awaited<ReturnType<typeof testAdmin>> | undefined
-const processes: Array<ProjectProcess> = []
+const processes: Array<KafkaProcess> = []
 
 const WALLET = `query ($id: ID!, $after: String) { wallet(id: $id) { balance version
   transactions(first: 100, after: $after) { items { kind commandId } nextCursor } } }`
@@ -21,7 +21,7 @@ const until = (what: string, check: () => Promise<boolean>, ms = 60_000) =>
   eventually(() => check().catch(() => false), { what, withinMs: ms, everyMs: 200 })
 
 /** How a child process stands, for a failure message: its exit and the tail of its output. */
-const describeProcess = (p: ProjectProcess) =>
+const describeProcess = (p: KafkaProcess) =>
   `--- ${p.clientId} (exit ${p.child.exitCode ?? p.child.signalCode ?? "running"}):\n${p.output().slice(-1500)}`
 
 /** A mutation retried with its commandId on TIMEOUT, UNAVAILABLE or a dropped connection, as the contract allows. */
@@ -53,7 +53,7 @@ beforeAll(async () => {
 }, 240_000)
 
 afterAll(async () => {
-  await Promise.all(processes.map((p) => stopProcess(p)))
+  await Promise.all(processes.map((p) => p.stop()))
   await admin?.disconnect()
   await dropTestData(settings)
 }, 120_000)
