@@ -1,4 +1,4 @@
-import { type Context, Effect, type ParseResult, Schedule, Schema } from "effect"
+import { Effect, type ParseResult, Schedule, Schema } from "effect"
 import type { PortFailure } from "@low/functions"
 import type { Unavailable } from "../../errors"
 import type { AnyHandler, Executor, ExecutorPorts } from "../../executor"
@@ -39,8 +39,8 @@ const infrastructure = (e: { readonly _tag: string }): e is Unavailable | PortFa
  * whatever of its events a crash left unpublished. A stale delivery (older than the time its reply is kept, so a
  * redelivery of it could no longer be recognized) is not decided at all; it only gets its unpublished events out.
  */
-export const makeDecide = (executor: Executor["Type"], ports: Context.Context<ExecutorPorts>, store: RedisStoreShape) =>
-  (route: Route, delivery: CommandMessage, stale: boolean): Effect.Effect<Decided, Unavailable | PortFailure> =>
+export const makeDecide = (executor: Executor["Type"], store: RedisStoreShape) =>
+  (route: Route, delivery: CommandMessage, stale: boolean): Effect.Effect<Decided, Unavailable | PortFailure, ExecutorPorts> =>
     Effect.gen(function* () {
       const command = yield* route.decode(delivery.command)
       const key = route.handler.entity(command)
@@ -49,7 +49,6 @@ export const makeDecide = (executor: Executor["Type"], ports: Context.Context<Ex
       const unpublished = store.outbox.pending(entity, delivery.envelope.commandId)
       if (stale) return yield* Effect.map(unpublished, ({ events }) => done(undefined, events))
       return yield* executor.run(route.handler, command, delivery.envelope).pipe(
-        Effect.provide(ports),
         Effect.flatMap((outcome) => {
           if (outcome._tag === "Duplicate") return Effect.map(unpublished, ({ events, targets }) => done({ _tag: "Duplicate", targets }, events))
           const events = outcome.events.map((e) => ({ ...e, event: route.encode(e.event) }))

@@ -32,10 +32,11 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     const { kafka, settings } = yield* KafkaClient
     const { redis, prefix } = yield* RedisClient
     const store = yield* RedisStore
-    const decide = makeDecide(yield* Executor, yield* Effect.context<ExecutorPorts>(), store)
+    const decide = makeDecide(yield* Executor, store)
     const keys = keysOf(prefix)
     const names = namesOf(settings)
-    const runtime = yield* Effect.runtime<never>()
+    // The consumer runs each batch with the ports this layer was given, once, rather than per command.
+    const runtime = yield* Effect.runtime<ExecutorPorts>()
     // Unbounded retries keep the idempotent producer's sequence numbers valid across a broker restart.
     const producer = kafka.producer({
       idempotent: true,
