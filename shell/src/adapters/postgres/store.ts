@@ -1,8 +1,8 @@
-import { Context, Effect, Either, Layer, Option, Schema } from "effect"
+import { Context, Effect, Either, Layer, Option } from "effect"
 import { EntityStates, PortFailure, UniqueIndex } from "@low/functions"
 import { EventStore } from "../../event-store"
 import { Health } from "../../health"
-import { perSchema } from "../../schema-cache"
+import { decodedBy } from "../../schema-cache"
 import { Views, type Doc } from "../../views"
 import { commitWith } from "./commit"
 import { migrate } from "./migrations"
@@ -10,9 +10,6 @@ import { makeWakeUp } from "./wake-up"
 import { dependency, Pg, PgLayer, postgresHealth, type PgClient, type PgOptions } from "./pool"
 
 const largestOrder = 2_147_483_647
-
-/** Decoding runs on every lookup. */
-const decoderOf = perSchema((schema) => Schema.decodeUnknownEither(schema))
 
 /** Every port backed by one Postgres database; each read is one query, each commit one statement. */
 export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => undefined) => ({
@@ -25,7 +22,7 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => 
       }).pipe(
         Effect.flatMap(({ rows: [row] }) => {
           if (row === undefined) return Effect.succeed(Option.none())
-          const decoded = decoderOf(schema)(row.state) as Either.Either<typeof schema.Type, unknown>
+          const decoded = decodedBy(schema)(row.state) as Either.Either<typeof schema.Type, unknown>
           return Either.isRight(decoded)
             ? Effect.succeed(Option.some({ version: row.version, state: decoded.right }))
             : Effect.fail(new PortFailure({ dependency, cause: decoded.left }))

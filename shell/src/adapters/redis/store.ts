@@ -1,8 +1,8 @@
-import { Context, Effect, Layer, Option, Schema } from "effect"
+import { Context, Effect, Either, Layer, Option, type Schema } from "effect"
 import { EntityStates, PortFailure, UniqueIndex, type StoredEvent, type WriteOp } from "@low/functions"
 import { WriteConflict } from "../../errors"
 import { EventStore, eventsOf, type Commit, type Committed } from "../../event-store"
-import { encodedBy } from "../../schema-cache"
+import { decodedBy, encodedBy } from "../../schema-cache"
 import { Views } from "../../views"
 import { call, defineScript, RedisClient } from "./client"
 import { keysOf } from "./keys"
@@ -67,8 +67,7 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
 
   const decodeState = <S, I>(schema: Schema.Schema<S, I>, version: string, state: string) =>
     Effect.try({ try: () => JSON.parse(state) as unknown, catch: corrupt }).pipe(
-      Effect.flatMap(Schema.decodeUnknown(schema)),
-      Effect.mapError(corrupt),
+      Effect.flatMap((json) => Either.mapLeft(decodedBy(schema)(json) as Either.Either<S, unknown>, corrupt)),
       Effect.map((decoded) => ({ version: Number(version), state: decoded }))
     )
 
