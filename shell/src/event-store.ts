@@ -29,6 +29,11 @@ export class EventStore extends Context.Tag("low/shell/EventStore")<
     readonly commit: (commit: Commit) => Effect.Effect<ReadonlyArray<Committed>, WriteConflict | PortFailure>
     /** The fingerprint of the command accepted with this commandId on this entity, if any. */
     readonly accepted: (entity: string, commandId: string) => Effect.Effect<Option.Option<string>, PortFailure>
+    /**
+     * Whether the states lookups read may lag behind writes of other processes (a cache in front of the store):
+     * the executor then decides a rejected command again on states read with `readThrough`.
+     */
+    readonly lookupsMayLag?: boolean
   }
 >() {}
 

@@ -7,6 +7,7 @@ import { IdempotencyConflict, Unavailable, type WriteConflict } from "./errors"
 import { EventStore, type Committed } from "./event-store"
 import { canonicalJson } from "./canonical-json"
 import { makeKeyedLock } from "./keyed-lock"
+import { readThrough } from "./state-cache"
 
 // Handlers and projectors are stored side by side for many domains, so their types are erased here.
 export type AnyHandler = EventHandler<any, any, any, any>
@@ -133,6 +134,7 @@ export class Executor extends Context.Tag("low/shell/Executor")<
         const inline = options.inlineProjectors ?? []
         const withLock = makeKeyedLock()
         const retries = options.conflictRetries ?? defaultConflictRetries
+        const lagging = store.lookupsMayLag === true
         // What the inline projectors change for one event of a handler, worked out once per handler.
         const projections = new Map<AnyHandler, (event: StoredEvent<{ readonly _tag: string }>) => ReadonlyArray<ViewChange>>()
         const inlineProjection = (handler: AnyHandler) => {
@@ -151,8 +153,17 @@ export class Executor extends Context.Tag("low/shell/Executor")<
         const afterConflict = (conflict: WriteConflict, id: Identity, tried: Effect.Effect<Outcome, unknown, ExecutorPorts>) => {
           let met = true
           const again = Effect.suspend(() => (met ? ((met = false), Effect.fail(conflict)) : tried))
-          return Effect.retry(Effect.catchIf(again, isConflict, (e) => acceptedBefore(store, id, e)), { schedule: retries, while: isConflict })
+          const retried = Effect.retry(Effect.catchIf(again, isConflict, (e) => acceptedBefore(store, id, e)), { schedule: retries, while: isConflict })
+          return lagging ? Effect.locally(retried, readThrough, true) : retried
         }
+
+        // A rejection decided on states that may lag is decided again on states read through: it must not rest
+        // on a state another process has moved since.
+        const rejected = (id: Identity, rejection: unknown, again: Effect.Effect<Outcome, unknown, ExecutorPorts>) =>
+          lagging
+            ? Effect.flatMap(FiberRef.get(readThrough), (fresh) =>
+                fresh ? acceptedBefore(store, id, rejection) : Effect.locally(again, readThrough, true))
+            : acceptedBefore(store, id, rejection)
 
         // The closures made for each command are inline arguments or methods: under tsx, a closure bound to a name
         // is also given that name at run time, on every command, which costs more than most of what they do.
@@ -166,7 +177,7 @@ export class Executor extends Context.Tag("low/shell/Executor")<
             handler.lookup(command, envelope),
             (looked: unknown) => {
               const decided = handler.operate(command, looked, envelope)
-              if (Either.isLeft(decided)) return acceptedBefore(store, id, decided.left)
+              if (Either.isLeft(decided)) return rejected(id, decided.left, attempt)
               return Effect.flatMap(recordedBy(handler.write(command, looked, decided.right)), (ops) =>
                 Effect.map(
                   store.commit({ ...id, at: envelope.at, ops, project: inlineProjection(handler) }),

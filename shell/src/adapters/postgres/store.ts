@@ -3,6 +3,7 @@ import { EntityStates, PortFailure, UniqueIndex } from "@low/functions"
 import { EventStore } from "../../event-store"
 import { Health } from "../../health"
 import { decodedBy } from "../../schema-cache"
+import { withStateCache } from "../../state-cache"
 import { Views, type Doc } from "../../views"
 import { commitWith } from "./commit"
 import { migrate } from "./migrations"
@@ -67,21 +68,34 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => 
   })
 })
 
+export interface PostgresStoreOptions extends PgOptions {
+  /**
+   * Entity states kept in the process, so that most commands' only round trip is their commit (default 10,000;
+   * 0 reads every state from the database). See `withStateCache` for why a state another instance moved is safe.
+   */
+  readonly cachedStates?: number
+}
+
+const defaultCachedStates = 10_000
+
 /** Every port on the database `Pg` reaches, after migrating its schema; `/healthz` asks it `select 1`. */
-export const PostgresPorts = Layer.scopedContext(
-  Effect.gen(function* () {
-    const pg = yield* Pg
-    yield* migrate(pg)
-    const wake = yield* makeWakeUp(pg)
-    const ports = makePostgresPorts(pg, wake.notify)
-    return Context.make(EntityStates, ports.states).pipe(
-      Context.add(UniqueIndex, ports.unique),
-      Context.add(EventStore, ports.events),
-      Context.add(Views, ports.views),
-      Context.add(Health, [postgresHealth(pg)])
-    )
-  })
-)
+export const PostgresPorts = (cachedStates = defaultCachedStates) =>
+  Layer.scopedContext(
+    Effect.gen(function* () {
+      const pg = yield* Pg
+      yield* migrate(pg)
+      const wake = yield* makeWakeUp(pg)
+      const ports = makePostgresPorts(pg, wake.notify)
+      const { states, events } = cachedStates > 0 ? withStateCache(ports, cachedStates) : ports
+      return Context.make(EntityStates, states).pipe(
+        Context.add(UniqueIndex, ports.unique),
+        Context.add(EventStore, events),
+        Context.add(Views, ports.views),
+        Context.add(Health, [postgresHealth(pg)])
+      )
+    })
+  )
 
 /** The Postgres deployment's storage: a pool, the schema, every port and the health check. */
-export const PostgresStore = (options: PgOptions) => PostgresPorts.pipe(Layer.provideMerge(PgLayer(options)))
+export const PostgresStore = ({ cachedStates, ...options }: PostgresStoreOptions) =>
+  PostgresPorts(cachedStates).pipe(Layer.provideMerge(PgLayer(options)))
