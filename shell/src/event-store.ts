@@ -38,12 +38,14 @@ export class EventStore extends Context.Tag("low/shell/EventStore")<
 >() {}
 
 /** The events a commit's Append ops produce, numbered after each stream's expected version. */
-export const eventsOf = (commit: Commit): ReadonlyArray<StoredEvent<{ readonly _tag: string }>> =>
-  commit.ops.flatMap((op) =>
-    op._tag === "Append"
-      ? op.events.map((event, i) => {
-          const version = op.expectedVersion + i + 1
-          return { id: `${op.stream}@${version}`, stream: op.stream, version, event, commandId: commit.commandId, at: commit.at }
-        })
-      : []
-  )
+export const eventsOf = (commit: Commit): Array<StoredEvent<{ readonly _tag: string }>> => {
+  const stored: Array<StoredEvent<{ readonly _tag: string }>> = []
+  for (const op of commit.ops) {
+    if (op._tag !== "Append") continue
+    for (let i = 0; i < op.events.length; i++) {
+      const version = op.expectedVersion + i + 1
+      stored.push({ id: `${op.stream}@${version}`, stream: op.stream, version, event: op.events[i]!, commandId: commit.commandId, at: commit.at })
+    }
+  }
+  return stored
+}

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Option } from "effect"
-import { EntityStates, UniqueIndex, type StoredEvent, type Versioned, type ViewChange } from "@low/functions"
+import { EntityStates, UniqueIndex, type Versioned, type ViewChange } from "@low/functions"
 import { WriteConflict } from "../../errors"
 import { EventStore, eventsOf, type Commit, type Committed } from "../../event-store"
 import { nextDoc, Views, type Doc, type ItemsPage, type VersionedDoc } from "../../views"
@@ -14,13 +14,14 @@ export const makeMemoryStore = () => {
   const versions = new Map<string, number>()
   const states = new Map<string, Versioned<unknown>>()
   const unique = new Map<string, string>()
-  const accepted = new Map<string, string>()
+  // By entity, then commandId: no key to build per command, and both strings are the ones the executor hashed.
+  const accepted = new Map<string, Map<string, string>>()
   const log: Array<Committed> = []
   const docs = new Map<string, VersionedDoc>()
   const collections = new Map<string, Items>()
 
   const conflictOf = (c: Commit): string | undefined => {
-    if (accepted.has(k(c.entity, c.commandId))) return `commandId ${c.commandId} accepted before`
+    if (accepted.get(c.entity)?.has(c.commandId)) return `commandId ${c.commandId} accepted before`
     for (const op of c.ops) {
       if (op._tag === "Append" && (versions.get(op.stream) ?? 0) !== op.expectedVersion) return `${op.stream} moved`
       if (op._tag === "Claim" && (unique.get(k(op.index, op.key)) ?? op.owner) !== op.owner) return `${op.index} taken`
@@ -54,13 +55,17 @@ export const makeMemoryStore = () => {
       else if (op._tag === "SaveState") states.set(op.stream, { version: op.version, state: op.state })
       else unique.set(k(op.index, op.key), op.owner)
     }
-    accepted.set(k(c.entity, c.commandId), c.fingerprint)
-    return eventsOf(c).map((event: StoredEvent<{ readonly _tag: string }>) => {
-      const committed = { ...event, position: log.length + 1 }
-      log.push(committed)
+    const acceptedHere = accepted.get(c.entity)
+    if (acceptedHere === undefined) accepted.set(c.entity, new Map([[c.commandId, c.fingerprint]]))
+    else acceptedHere.set(c.commandId, c.fingerprint)
+    const committed: Array<Committed> = []
+    for (const event of eventsOf(c)) {
+      const entry = { ...event, position: log.length + 1 }
+      log.push(entry)
+      committed.push(entry)
       applyChanges(c.project(event), event.version)
-      return committed
-    })
+    }
+    return committed
   }
 
   const page = (view: string, key: string, first: number, before = Infinity): ItemsPage => {
@@ -90,7 +95,7 @@ export const makeMemoryStore = () => {
             const result = tryCommit(c)
             return typeof result === "string" ? Effect.fail(new WriteConflict({ reason: result })) : Effect.succeed(result)
           }),
-        accepted: (entity, commandId) => Effect.sync(() => Option.fromNullable(accepted.get(k(entity, commandId))))
+        accepted: (entity, commandId) => Effect.sync(() => Option.fromNullable(accepted.get(entity)?.get(commandId)))
       }),
       views: Views.of({
         doc: (view, key) => Effect.sync(() => Option.map(Option.fromNullable(docs.get(k(view, key))), (d) => d.doc)),
