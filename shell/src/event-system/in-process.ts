@@ -1,4 +1,4 @@
-import { Chunk, Duration, Effect, Exit, Layer, Queue } from "effect"
+import { Duration, Effect, Exit, Layer } from "effect"
 import type { Envelope } from "@low/functions"
 import { MemoryStore } from "../adapters/memory/store"
 import { CommandBus } from "../command-bus"
@@ -6,6 +6,7 @@ import { Timeout } from "../errors"
 import type { Committed } from "../event-store"
 import { Executor, type AnyHandler, type AnyProjector, type Outcome } from "../executor"
 import { makeDeadlines, type Deadline } from "./deadlines"
+import { makeMailbox, type Mailbox } from "./mailbox"
 import { makeWatermark, type Watermark } from "./watermark"
 
 export interface InProcessOptions {
@@ -25,7 +26,7 @@ interface Delivery {
 
 /** Where one handler's events go: a queue per projector reading them, and each projector's watermark. */
 interface Channel {
-  readonly subscribers: Array<Queue.Queue<Delivery>>
+  readonly subscribers: Array<Mailbox<Delivery>>
   readonly marks: Array<Watermark>
   seq: number
 }
@@ -76,10 +77,10 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
       for (const projector of options.projectors) {
         const source = channel(projector.reads)
         const mark = makeWatermark()
-        const deliveries = yield* Queue.unbounded<Delivery>()
+        const deliveries = makeMailbox<Delivery>()
         source.subscribers.push(deliveries)
         source.marks.push(mark)
-        yield* Queue.takeBetween(deliveries, 1, 1024).pipe(
+        yield* deliveries.take(1024).pipe(
           Effect.map((batch) => {
             let last = 0
             for (const { event, seq } of batch) {
@@ -106,7 +107,7 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         if (outcome._tag === "Applied")
           for (const event of outcome.events) {
             const delivery = { event, seq: ++out.seq }
-            for (const subscriber of out.subscribers) subscriber.unsafeOffer(delivery)
+            for (const subscriber of out.subscribers) subscriber.offer(delivery)
           }
         whenAll(out.marks, out.seq, () => {
           req.deadline.settle()
@@ -114,16 +115,16 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         })
       }
 
-      const queues = new Map<AnyHandler, Array<Queue.Queue<Request>>>()
+      const queues = new Map<AnyHandler, Array<Mailbox<Request>>>()
       for (const handler of options.handlers) {
         const out = channel(handler.writes)
-        const lanes = yield* Effect.all(Array.from({ length: partitions }, () => Queue.unbounded<Request>()))
+        const lanes = Array.from({ length: partitions }, () => makeMailbox<Request>())
         queues.set(handler, lanes)
         for (const lane of lanes) {
-          yield* Queue.takeBetween(lane, 1, 256).pipe(
+          yield* lane.take(256).pipe(
             Effect.flatMap((batch) =>
               Effect.forEach(
-                Chunk.toReadonlyArray(batch),
+                batch,
                 // Handled and published even when its caller stopped waiting: the events must reach the projectors.
                 (req) => Effect.map(Effect.exit(executor.run(req.handler, req.command, req.envelope)), (exit) => settle(out, req, exit)),
                 { discard: true }
@@ -144,7 +145,7 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
             // The answer carries the handler's own rejections, whose type the generic signature names.
             return Effect.async<Outcome, unknown>((resume) => {
               const deadline = deadlines.set(() => resume(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
-              lane.unsafeOffer({ handler, command, envelope, answer: resume, deadline })
+              lane.offer({ handler, command, envelope, answer: resume, deadline })
               // A caller that stops waiting frees its deadline; the command is still handled and projected.
               return Effect.sync(() => deadline.settle())
             }) as Effect.Effect<Outcome, never>
