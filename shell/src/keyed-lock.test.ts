@@ -37,6 +37,23 @@ describe("keyed lock", () => {
       expect(log).toStrictEqual(["a start", "a end", "b start", "b end", "c start", "c end"])
     }))
 
+  it.effect("given callers that cannot be interrupted, when they contend for a key, then they run one at a time in arrival order and free it", () =>
+    Effect.gen(function* () {
+      const withLock = makeKeyedLock()
+      const log: Array<string> = []
+      const [a, b] = yield* Effect.all([gated(log, "a"), gated(log, "b")])
+      const fibers = yield* Effect.forEach([a, b], ({ work }) => Effect.fork(Effect.uninterruptible(withLock("k", work))))
+      yield* settle
+      expect(log).toStrictEqual(["a start"])
+      yield* Deferred.succeed(b.gate, undefined)
+      yield* settle
+      expect(log).toStrictEqual(["a start"])
+      yield* Deferred.succeed(a.gate, undefined)
+      yield* Fiber.joinAll(fibers)
+      expect(log).toStrictEqual(["a start", "a end", "b start", "b end"])
+      expect(yield* withLock("k", Effect.succeed("free"))).toBe("free")
+    }))
+
   it.effect("given work holding one key, when work on other keys arrives, then it runs at once", () =>
     Effect.gen(function* () {
       const withLock = makeKeyedLock()

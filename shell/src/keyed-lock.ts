@@ -1,4 +1,4 @@
-import { Deferred, Effect, Exit, FiberId } from "effect"
+import { Deferred, Effect, Exit, FiberId, RuntimeFlags } from "effect"
 
 interface Waiter {
   readonly turn: Deferred.Deferred<void>
@@ -42,7 +42,7 @@ export const makeKeyedLock = () => {
 
   // Taking the key and arranging its release are one uninterruptible step: an interruption that landed between
   // them would leave the key taken for good. Only the work itself, and the wait for a turn, can be interrupted.
-  return <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  const masked = <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.uninterruptibleMask((restore) => {
       const waiting = queues.get(key)
       if (waiting === undefined) {
@@ -55,5 +55,15 @@ export const makeKeyedLock = () => {
         onFailure: (cause) => (leave(key, waiter), Effect.failCause(cause)),
         onSuccess: () => holding(key, restore(effect))
       })
+    })
+
+  // A caller that cannot be interrupted needs no mask: nothing can land between taking the key and its release.
+  // The mask is most of what the lock costs, so callers that run whole batches uninterruptibly (the event
+  // system's lanes) skip it; an uncontended key then costs a map entry and one step.
+  return <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.withFiberRuntime((_, status) => {
+      if (RuntimeFlags.interruptible(status.runtimeFlags) || queues.has(key)) return masked(key, effect)
+      queues.set(key, [])
+      return holding(key, effect)
     })
 }

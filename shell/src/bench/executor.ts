@@ -13,6 +13,12 @@ export interface ExecutorBenchOptions {
   readonly commands: number
   readonly inFlight: number
   readonly rounds: number
+  /**
+   * Whether the workers can be interrupted while they run a command. The event system's lanes cannot (a command
+   * taken runs to its end), and the executor's lock then needs no mask; a GraphQL request that runs the executor
+   * itself (graphql-postgres) can.
+   */
+  readonly interruptible?: boolean
 }
 
 /** A seeded generator, so both sides see the same commands. */
@@ -57,7 +63,8 @@ const viaExecutor = async (options: ExecutorBenchOptions, commands: ReturnType<t
       const [command, envelope] = commands[next++]!
       return Effect.zipRight(Effect.either(executor.run(walletHandler, command, envelope)), worker)
     })
-    return Effect.all(Array.from({ length: options.inFlight }, () => worker), { concurrency: "unbounded", discard: true })
+    const workers = Array.from({ length: options.inFlight }, () => (options.interruptible ? worker : Effect.uninterruptible(worker)))
+    return Effect.all(workers, { concurrency: "unbounded", discard: true })
   })
   const start = performance.now()
   await runtime.runPromise(run)
