@@ -153,8 +153,7 @@ export class Executor extends Context.Tag("low/shell/Executor")<
         const afterConflict = (conflict: WriteConflict, id: Identity, tried: Effect.Effect<Outcome, unknown, ExecutorPorts>) => {
           let met = true
           const again = Effect.suspend(() => (met ? ((met = false), Effect.fail(conflict)) : tried))
-          const retried = Effect.retry(Effect.catchIf(again, isConflict, (e) => acceptedBefore(store, id, e)), { schedule: retries, while: isConflict })
-          return lagging ? Effect.locally(retried, readThrough, true) : retried
+          return Effect.retry(Effect.catchIf(again, isConflict, (e) => acceptedBefore(store, id, e)), { schedule: retries, while: isConflict })
         }
 
         // A rejection decided on states that may lag is decided again on states read through: it must not rest

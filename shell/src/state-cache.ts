@@ -4,7 +4,8 @@ import { EventStore, type Commit } from "./event-store"
 
 /**
  * Whether a lookup must read the store itself rather than a cache of it. The executor sets it to decide again a
- * command that was rejected on a cached state, and while it retries after a write conflict.
+ * command that was rejected on a cached state. (After a write conflict no flag is needed: the cache drops the
+ * states of a commit that failed, so the retry reads them.)
  */
 export const readThrough: FiberRef.FiberRef<boolean> = FiberRef.unsafeMake(false)
 
