@@ -1,4 +1,4 @@
-import { Context, Effect, Either, FiberRef, Layer, LogLevel, Option, Schedule, type Schema } from "effect"
+import { Cause, Context, Effect, type Fiber, Either, FiberRef, Layer, LogLevel, Option, RuntimeFlags, Schedule, type Schema } from "effect"
 import {
   EntityStates, UniqueIndex, Writes,
   type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type ViewChange, type WriteOp
@@ -40,18 +40,19 @@ const defaultConflictRetries = Schedule.exponential("2 millis", 1.5).pipe(
 // means for idempotency.
 const fingerprintOf = canonicalJson
 
+const isDebug = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
+  LogLevel.lessThanEqual(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
+
 // One line per command at debug level, built only when debug lines are kept; the outcome passes through.
-const logCommand = (handler: AnyHandler, envelope: Envelope, outcome: Outcome) =>
-  Effect.withFiberRuntime<Outcome>((fiber) =>
-    LogLevel.lessThanEqual(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
-      ? Effect.as(
-          Effect.annotateLogs(Effect.logDebug("command"), {
-            handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag
-          }),
-          outcome
-        )
-      : Effect.succeed(outcome)
-  )
+const answered = (handler: AnyHandler, envelope: Envelope, outcome: Outcome, debug: boolean): Effect.Effect<Outcome> =>
+  debug
+    ? Effect.as(
+        Effect.annotateLogs(Effect.logDebug("command"), {
+          handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag
+        }),
+        outcome
+      )
+    : Effect.succeed(outcome)
 
 const isConflict = (e: unknown): e is WriteConflict => (e as { _tag?: unknown })._tag === "WriteConflict"
 const isPortFailure = (e: unknown): e is PortFailure => (e as { _tag?: unknown })._tag === "PortFailure"
@@ -132,7 +133,7 @@ export class Executor extends Context.Tag("low/shell/Executor")<
       Effect.gen(function* () {
         const store = yield* EventStore
         const inline = options.inlineProjectors ?? []
-        const withLock = makeKeyedLock()
+        const lock = makeKeyedLock()
         const retries = options.conflictRetries ?? defaultConflictRetries
         const lagging = store.lookupsMayLag === true
         // What the inline projectors change for one event of a handler, worked out once per handler.
@@ -166,6 +167,22 @@ export class Executor extends Context.Tag("low/shell/Executor")<
 
         // The closures made for each command are inline arguments or methods: under tsx, a closure bound to a name
         // is also given that name at run time, on every command, which costs more than most of what they do.
+        // How a command's attempt ended, once its key is free again: conflicts are retried, anything else answered.
+        const settled = (
+          handler: AnyHandler, envelope: Envelope, id: Identity, tried: Effect.Effect<Outcome, unknown, ExecutorPorts>,
+          cause: Cause.Cause<unknown>, debug: boolean
+        ): Effect.Effect<Outcome, unknown, ExecutorPorts> => {
+          const failure = Cause.failureOption(cause)
+          if (Option.isNone(failure)) return Effect.failCause(cause)
+          if (!isConflict(failure.value)) return Effect.fail(asUnavailable(failure.value))
+          return Effect.matchEffect(afterConflict(failure.value, id, tried), {
+            onSuccess: (outcome) => answered(handler, envelope, outcome, debug),
+            onFailure: (e) => Effect.fail(asUnavailable(e))
+          })
+        }
+
+        // The closures made for each command are inline arguments or methods: under tsx, a closure bound to a name
+        // is also given that name at run time, on every command, which costs more than most of what they do.
         const run = (handler: AnyHandler, command: unknown, envelope: Envelope) => {
           const id: Identity = {
             entity: `${handler.name}/${handler.entity(command)}`,
@@ -184,18 +201,26 @@ export class Executor extends Context.Tag("low/shell/Executor")<
                 ))
             }
           )
-          const tried = withLock(id.entity, attempt)
-          return Effect.matchEffect(tried, {
-            onSuccess(outcome) {
-              return logCommand(handler, envelope, outcome)
-            },
-            onFailure(error) {
-              if (!isConflict(error)) return Effect.fail(asUnavailable(error))
-              return Effect.matchEffect(afterConflict(error, id, tried), {
-                onSuccess: (outcome) => logCommand(handler, envelope, outcome),
-                onFailure: (e) => Effect.fail(asUnavailable(e))
+          const tried = lock(id.entity, attempt)
+          return Effect.withFiberRuntime<Outcome, unknown, ExecutorPorts>((fiber, status) => {
+            const debug = isDebug(fiber)
+            // A caller that cannot be interrupted takes a free key itself and frees it in the step that answers:
+            // with the lock's own steps and mask, an uncontended command would cost a third more.
+            if (RuntimeFlags.interruptible(status.runtimeFlags) || !lock.tryTake(id.entity))
+              return Effect.matchCauseEffect(tried, {
+                onSuccess: (outcome) => answered(handler, envelope, outcome, debug),
+                onFailure: (cause) => settled(handler, envelope, id, tried, cause, debug)
               })
-            }
+            return Effect.matchCauseEffect(attempt, {
+              onSuccess(outcome) {
+                lock.release(id.entity)
+                return answered(handler, envelope, outcome, debug)
+              },
+              onFailure(cause) {
+                lock.release(id.entity)
+                return settled(handler, envelope, id, tried, cause, debug)
+              }
+            })
           })
         }
         return Context.make(Executor, { run } as Executor["Type"]).pipe(Context.add(Writes, recorder))

@@ -57,13 +57,21 @@ export const makeKeyedLock = () => {
       })
     })
 
+  /** Takes `key` at once if it is free; the taker then owes one `release`, however its work ends. */
+  const tryTake = (key: string): boolean => {
+    if (queues.has(key)) return false
+    queues.set(key, [])
+    return true
+  }
+
   // A caller that cannot be interrupted needs no mask: nothing can land between taking the key and its release.
   // The mask is most of what the lock costs, so callers that run whole batches uninterruptibly (the event
   // system's lanes) skip it; an uncontended key then costs a map entry and one step.
-  return <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.withFiberRuntime((_, status) => {
-      if (RuntimeFlags.interruptible(status.runtimeFlags) || queues.has(key)) return masked(key, effect)
-      queues.set(key, [])
-      return holding(key, effect)
-    })
+  const withLock = <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.withFiberRuntime((_, status) =>
+      !RuntimeFlags.interruptible(status.runtimeFlags) && tryTake(key) ? holding(key, effect) : masked(key, effect))
+
+  return Object.assign(withLock, { tryTake, release })
 }
+
+export type KeyedLock = ReturnType<typeof makeKeyedLock>
