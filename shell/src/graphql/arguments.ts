@@ -7,11 +7,15 @@ import { perSchema } from "../schema-cache"
 const decoderOf = perSchema((schema) => Schema.decodeUnknownEither(schema, { errors: "first" }))
 
 /** Decodes GraphQL arguments with a schema; a broken rule is BAD_USER_INPUT naming the argument. */
-export const decodeArgs = <A, I>(schema: Schema.Schema<A, I>, input: unknown): Effect.Effect<A, BadInput> =>
+export const decodeArgs = <A, I>(schema: Schema.Schema<A, I>, input: unknown): Either.Either<A, BadInput> =>
   Either.mapLeft(
     decoderOf(schema)(input) as Either.Either<A, ParseResult.ParseError>,
     (error) => new BadInput({ message: ParseResult.ArrayFormatter.formatErrorSync(error).map(describe).join("; ") })
   )
+
+/** The optional client-chosen commandId; absent and null mean the same, and need no decoding. */
+export const decodeCommandId = (commandId: unknown): Either.Either<string | undefined, BadInput> =>
+  commandId == null ? Either.right(undefined) : Either.map(decodeArgs(CommandIdArg, { commandId }), (args) => args.commandId ?? undefined)
 
 const describe = (issue: ParseResult.ArrayFormatterIssue) =>
   issue.path.length === 0 ? issue.message : `${issue.path.join(".")}: ${issue.message}`

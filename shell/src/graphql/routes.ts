@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto"
-import { Clock, Effect, Option, Schema } from "effect"
+import { type Clock, Context, Effect, Either, Option, Schema } from "effect"
 import {
   customersByEmailView, Inputs, inviteHandler, InviteCustomer, OpenWallet, Credit, Debit, walletHandler, walletsView,
   type Envelope
@@ -7,45 +7,49 @@ import {
 import { CommandBus } from "../command-bus"
 import type { AnyHandler } from "../executor"
 import { Views, type Doc } from "../views"
-import { CommandIdArg, decodeArgs } from "./arguments"
+import type { BadInput } from "../errors"
+import { decodeArgs, decodeCommandId } from "./arguments"
 
 /** Time and fresh ids enter here, so the functions never read a clock or make an id. */
-const envelopeFor = (commandId: string | undefined): Effect.Effect<Envelope> =>
-  Effect.map(Clock.currentTimeMillis, (now) => ({
-    commandId: commandId ?? randomUUID(),
-    at: new Date(now).toISOString(),
-    freshId: randomUUID()
-  }))
+const envelopeFor = (clock: Clock.Clock, commandId: string | undefined): Envelope => ({
+  commandId: commandId ?? randomUUID(),
+  at: new Date(clock.unsafeCurrentTimeMillis()).toISOString(),
+  freshId: randomUUID()
+})
 
 /** A wallet id derived from the commandId, so that retrying an openWallet without an id opens nothing new. */
 export const walletIdFor = (commandId: string) =>
   `w-${createHash("sha256").update(commandId).digest("base64url").slice(0, 40)}`
 
-const view = (name: string, key: string) =>
-  Effect.flatMap(Views, (views) => views.doc(name, key)).pipe(
-    Effect.flatMap(Option.match({
-      onSome: Effect.succeed,
-      onNone: () => Effect.dieMessage(`${name}/${key} missing after its command was accepted`)
-    }))
-  )
+const viewAfter = (views: Views["Type"], name: string, key: string) =>
+  Effect.flatMap(views.doc(name, key), (found) =>
+    Option.isSome(found) ? Effect.succeed(found.value) : Effect.dieMessage(`${name}/${key} missing after its command was accepted`))
 
 /**
  * A route handler: validated arguments become a command, the command bus answers once it is written and
  * projected, and the mutation returns the entity's view.
+ *
+ * Every mutation comes this way, so it is written as few steps as it can be: arguments are decoded on the spot
+ * (a bad one fails before any effect runs), and the clock and both services are read in two steps.
  */
 const route = <H extends AnyHandler>(
   handler: H,
   args: { readonly commandId?: string | null | undefined },
-  command: (commandId: string | undefined) => Effect.Effect<Schema.Schema.Type<H["command"]>, import("../errors").BadInput>,
+  command: (commandId: string | undefined) => Either.Either<Schema.Schema.Type<H["command"]>, BadInput>,
   result: (command: Schema.Schema.Type<H["command"]>) => readonly [view: string, key: string]
-) =>
-  Effect.gen(function* () {
-    const { commandId } = yield* decodeArgs(CommandIdArg, { commandId: args.commandId })
-    const decided = yield* command(commandId ?? undefined)
-    const bus = yield* CommandBus
-    yield* bus.send(handler, decided, yield* envelopeFor(commandId ?? undefined))
-    return yield* view(...result(decided))
-  })
+): Effect.Effect<Doc, unknown, CommandBus | Views> => {
+  const commandId = decodeCommandId(args.commandId)
+  if (Either.isLeft(commandId)) return Effect.fail(commandId.left)
+  const decided = command(commandId.right)
+  if (Either.isLeft(decided)) return Effect.fail(decided.left)
+  const [name, key] = result(decided.right)
+  return Effect.clockWith((clock) =>
+    Effect.contextWithEffect((services: Context.Context<CommandBus | Views>) =>
+      Effect.zipRight(
+        Context.get(services, CommandBus).send(handler, decided.right, envelopeFor(clock, commandId.right)),
+        viewAfter(Context.get(services, Views), name, key)
+      )))
+}
 
 interface WalletArgs { readonly walletId: unknown; readonly amount: unknown; readonly commandId?: string | null }
 
