@@ -1,7 +1,7 @@
 import { Context, Effect, Layer, Option } from "effect"
 import { EntityStates, UniqueIndex, type Versioned, type ViewChange } from "@low/functions"
 import { WriteConflict } from "../../errors"
-import { EventStore, eventsOf, type Commit, type Committed } from "../../event-store"
+import { EventStore, type Commit, type Committed } from "../../event-store"
 import { nextDoc, Views, type Doc, type ItemsPage, type VersionedDoc } from "../../views"
 
 const k = (a: string, b: string) => `${a}\u0000${b}`
@@ -58,12 +58,21 @@ export const makeMemoryStore = () => {
     const acceptedHere = accepted.get(c.entity)
     if (acceptedHere === undefined) accepted.set(c.entity, new Map([[c.commandId, c.fingerprint]]))
     else acceptedHere.set(c.commandId, c.fingerprint)
+    // Each event is built once, as the log keeps it: the log holds every event for the life of the process, and
+    // what it keeps per event is most of what collecting garbage costs here.
     const committed: Array<Committed> = []
-    for (const event of eventsOf(c)) {
-      const entry = { ...event, position: log.length + 1 }
-      log.push(entry)
-      committed.push(entry)
-      applyChanges(c.project(event), event.version)
+    for (const op of c.ops) {
+      if (op._tag !== "Append") continue
+      for (let i = 0; i < op.events.length; i++) {
+        const version = op.expectedVersion + i + 1
+        const entry: Committed = {
+          id: `${op.stream}@${version}`, stream: op.stream, version, event: op.events[i]!, commandId: c.commandId, at: c.at,
+          position: log.length + 1
+        }
+        log.push(entry)
+        committed.push(entry)
+        applyChanges(c.project(entry), version)
+      }
     }
     return committed
   }
