@@ -165,8 +165,6 @@ export class Executor extends Context.Tag("low/shell/Executor")<
                 fresh ? acceptedBefore(store, id, rejection) : Effect.locally(again, readThrough, true))
             : acceptedBefore(store, id, rejection)
 
-        // The closures made for each command are inline arguments or methods: under tsx, a closure bound to a name
-        // is also given that name at run time, on every command, which costs more than most of what they do.
         // How a command's attempt ended, once its key is free again: conflicts are retried, anything else answered.
         const settled = (
           handler: AnyHandler, envelope: Envelope, id: Identity, tried: Effect.Effect<Outcome, unknown, ExecutorPorts>,
@@ -204,8 +202,8 @@ export class Executor extends Context.Tag("low/shell/Executor")<
           const tried = lock(id.entity, attempt)
           return Effect.withFiberRuntime<Outcome, unknown, ExecutorPorts>((fiber, status) => {
             const debug = isDebug(fiber)
-            // A caller that cannot be interrupted takes a free key itself and frees it in the step that answers:
-            // with the lock's own steps and mask, an uncontended command would cost a third more.
+            // A caller that cannot be interrupted takes a free key itself and frees it in the step that answers,
+            // which spares the lock's own steps; others, and every contended key, go through the lock.
             if (RuntimeFlags.interruptible(status.runtimeFlags) || !lock.tryTake(id.entity))
               return Effect.matchCauseEffect(tried, {
                 onSuccess: (outcome) => answered(handler, envelope, outcome, debug),
