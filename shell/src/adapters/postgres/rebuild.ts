@@ -24,9 +24,10 @@ export const changesOf = (options: RebuildOptions) => {
 }
 
 // Commit order, as subscriptions read it; no transaction is left running under the lock, so no xmin bound.
+// (`events.tx`: a bare `tx` in ORDER BY would be the text column of the select list, and sort 100000 before 99999.)
 const eventsAfter = `
   select position, tx::text as tx, stream_id, version, data, metadata from events
-  where (tx, position) > ($1::xid8, $2::bigint) order by tx, position limit $3`
+  where (tx, position) > ($1::xid8, $2::bigint) order by events.tx, events.position limit $3`
 
 /**
  * Replaces every read model with one rebuilt from the event log, in one transaction. Writers wait on the

@@ -35,6 +35,20 @@ const everything = async () => (await run(readAfter(pg, origin, 100_000))).event
 
 
 describe("subscription to the event log", () => {
+  it("given events of transactions whose ids have fewer and more digits, when read a page at a time, then they come in transaction order", async () => {
+    // Ids a long-lived database passes through, inserted in the reverse of their order: as text, 100 sorts before 99.
+    for (const tx of ["100", "99", "10", "9"])
+      await pg.pool.query(
+        `insert into events (tx, stream_id, version, command_id, seq, type, data, metadata)
+         values ($1::xid8, $2, 1, $2, 0, 'Ticked', '{"_tag":"Ticked"}', $3)`,
+        [tx, `digits-${tx}`, JSON.stringify({ commandId: `digits-${tx}`, at: new Date(0).toISOString() })]
+      )
+    const first = await run(readAfter(pg, origin, 2))
+    const second = await run(readAfter(pg, first.next, 2))
+    expect([...first.events, ...second.events].map((e) => e.stream)).toEqual(["digits-9", "digits-10", "digits-99", "digits-100"])
+    expect(second.next.tx).toBe("100")
+  })
+
   it("given a transaction holding an earlier position that commits after a later one, then the subscription waits for it and delivers both in order", async () => {
     const before = (await everything()).length
     const slow = await pg.pool.connect()

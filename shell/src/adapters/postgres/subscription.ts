@@ -35,12 +35,13 @@ export const toCommitted = (row: EventRow): Committed => ({
  * Positions are taken when a transaction inserts, not when it commits, so `position > last` would skip an event
  * whose transaction commits after a later one. Reading in (tx, position) order and only below the oldest
  * transaction still running (the snapshot's xmin) reads only what can no longer change: every transaction below
- * xmin has committed or aborted, and every later one gets a larger id.
+ * xmin has committed or aborted, and every later one gets a larger id. The order is by the column itself: a bare
+ * `tx` in ORDER BY would be the select list's text, in which 100000 sorts before 99999.
  */
 const readStatement = `
   select position, tx::text as tx, stream_id, version, data, metadata from events
   where (tx, position) > ($1::xid8, $2::bigint) and tx < pg_snapshot_xmin(pg_current_snapshot())
-  order by tx, position
+  order by events.tx, events.position
   limit $3`
 
 /** Up to `limit` events after `from`, in an order that never skips one, and the checkpoint after them. */
