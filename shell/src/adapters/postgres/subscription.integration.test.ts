@@ -124,4 +124,41 @@ describe("subscription to the event log", () => {
     await run(Fiber.interrupt(again))
     expect(delivered.map((e) => e.stream)).toEqual([1, 2, 3, 4, 5].map((i) => `after-restart-${i}`))
   })
+
+  it("given a subscriber woken while an older transaction holds its event back, when that transaction ends, then the event is delivered without another announcement", { timeout: 20_000 }, async () => {
+    const name = `held-${Date.now()}`
+    const delivered: Array<Committed> = []
+    let reads = 0
+    const start = Effect.gen(function* () {
+      const listener = yield* listenForCommits(db.url)
+      // A long idle poll: without a look of its own, the subscriber would wait a minute for the next announcement.
+      return yield* subscribe(pg, {
+        name, batch: 50, idle: "1 minute",
+        wake: (max) => Effect.suspend(() => (reads++, listener.next(max))),
+        handle: (events) => Effect.sync(() => void delivered.push(...events))
+      })
+    }).pipe(Effect.scoped)
+    const existing = (await everything()).length
+    const subscriber = runtime.runFork(start)
+    const scope = await run(Scope.make())
+    const blocker = await pg.pool.connect()
+    try {
+      await eventually(() => delivered.length === existing)
+      // An older transaction, still running when the event commits and is announced.
+      await blocker.query("begin")
+      await blocker.query("select pg_current_xact_id()")
+      const wake = await run(Scope.extend(makeWakeUp(pg), scope))
+      const readsBefore = reads
+      await run(makePostgresPorts(pg, wake.notify).events.commit(commitOf("held-back", 1)))
+      // The announcement woke the subscriber, which read nothing it could deliver yet.
+      await eventually(() => reads > readsBefore)
+      expect(delivered.length).toBe(existing)
+      await blocker.query("rollback")
+      await eventually(() => delivered.some((e) => e.stream === "held-back"), { what: "delivery of the held-back event", withinMs: 10_000 })
+    } finally {
+      blocker.release()
+      await run(Scope.close(scope, Exit.void))
+      await run(Fiber.interrupt(subscriber))
+    }
+  })
 })

@@ -56,6 +56,20 @@ export const readAfter = (pg: PgClient, from: Checkpoint, limit: number) =>
     })
   )
 
+/**
+ * Whether committed events after `from` are held back by an older transaction still running, in any database of
+ * the cluster: when it ends, nothing announces them.
+ */
+const heldBackStatement = `
+  select exists (
+    select from events where (tx, position) > ($1::xid8, $2::bigint) and tx >= pg_snapshot_xmin(pg_current_snapshot())
+  ) as held`
+
+export const heldBack = (pg: PgClient, from: Checkpoint) =>
+  pg.query<{ held: boolean }>({ name: "low_held_back", text: heldBackStatement, values: [from.tx, from.position] }).pipe(
+    Effect.map(({ rows }) => rows[0]?.held === true)
+  )
+
 /** A subscriber's stored checkpoint (the origin for a new one). */
 export const loadCheckpoint = (pg: PgClient, name: string) =>
   pg.query<{ tx: string; position: string }>({
@@ -83,18 +97,24 @@ export interface SubscriptionOptions<E, R> {
 
 /**
  * A durable, checkpointed subscription to the whole event log: reads, handles, saves its checkpoint, and when
- * caught up waits for a wake-up. Failures of Postgres or of the handler are logged and retried from the checkpoint.
+ * caught up waits for a wake-up. Events held back by an older transaction are looked for again soon, then less
+ * and less often up to the idle poll. Failures of Postgres or of the handler are logged and retried from the
+ * checkpoint.
  */
 export const subscribe = <E, R>(pg: PgClient, options: SubscriptionOptions<E, R>): Effect.Effect<never, never, R> => {
   const batch = options.batch ?? 500
-  const idle = options.idle ?? "1 second"
+  const idle = Duration.decode(options.idle ?? "1 second")
+  let heldFor = 0
   const step = (from: Checkpoint): Effect.Effect<Checkpoint, E | PortFailure, R> =>
     Effect.gen(function* () {
       const { events, next } = yield* readAfter(pg, from, batch)
       if (events.length === 0) {
-        yield* options.wake(idle)
+        const held = yield* heldBack(pg, from)
+        heldFor = held ? heldFor + 1 : 0
+        yield* options.wake(held ? Duration.min(idle, Duration.millis(5 * 2 ** Math.min(heldFor, 12))) : idle)
         return from
       }
+      heldFor = 0
       yield* options.handle(events)
       yield* saveCheckpoint(pg, options.name, next)
       return next
