@@ -65,7 +65,7 @@ const heldBackStatement = `
     select from events where (tx, position) > ($1::xid8, $2::bigint) and tx >= pg_snapshot_xmin(pg_current_snapshot())
   ) as held`
 
-export const heldBack = (pg: PgClient, from: Checkpoint) =>
+const heldBack = (pg: PgClient, from: Checkpoint) =>
   pg.query<{ held: boolean }>({ name: "low_held_back", text: heldBackStatement, values: [from.tx, from.position] }).pipe(
     Effect.map(({ rows }) => rows[0]?.held === true)
   )
