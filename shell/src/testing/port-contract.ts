@@ -154,6 +154,23 @@ export const describePortContract = <R = never>(
           expect(next.map((e) => e.id)).toStrictEqual([`${stream}@2`])
         }))
 
+      it.effect("given a stream at version 2, when a commit appends no events at another version, then WriteConflict and nothing written; at version 2, it commits", () =>
+        Effect.gen(function* () {
+          const { name, commit } = makeNames()
+          const [stream, entity] = [name("s"), name("e")]
+          yield* commitOk(commit({ entity, commandId: "c-1", ops: [append(stream, 0, 1, 2), save(stream, 2, counter(2))] }))
+          // A decision to append nothing rests on the version it read as much as any other.
+          for (const expectedVersion of [0, 1, 3])
+            yield* commitConflict(commit({ entity, commandId: "c-2", ops: [append(stream, expectedVersion), save(stream, expectedVersion, counter(9))] }))
+          const { states, events } = yield* ports
+          expect(yield* events.accepted(entity, "c-2")).toStrictEqual(Option.none())
+          expect(yield* states.get(stream, Counter)).toStrictEqual(Option.some({ version: 2, state: counter(2) }))
+          expect(yield* commitOk(commit({ entity, commandId: "c-2", ops: [append(stream, 2), save(stream, 2, counter(2))] }))).toStrictEqual([])
+          expect(yield* events.accepted(entity, "c-2")).toStrictEqual(Option.some(JSON.stringify({ command: "c-2" })))
+          const next = yield* commitOk(commit({ entity, commandId: "c-3", ops: [append(stream, 2, 3)] }))
+          expect(next.map((e) => e.id)).toStrictEqual([`${stream}@3`])
+        }))
+
       it.effect("given a commit whose second append is stale, when committed, then WriteConflict and the first stream is not written either", () =>
         Effect.gen(function* () {
           const { name, commit } = makeNames()

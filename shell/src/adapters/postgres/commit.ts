@@ -12,8 +12,8 @@ import { viewCtes, viewRows, viewSets } from "./view-rows"
  * the command has. Each shape of commit is its own named prepared statement, so the database plans and runs only
  * the parts a command uses.
  * Integrity is the database's: a stale expectedVersion breaks UNIQUE (stream_id, version), one ahead of the
- * stream finds no previous event, a reused commandId breaks the accepted_commands key, a key held by another
- * owner raises on its upsert; states only move forward.
+ * stream finds no previous event, an append of no events finds the stream at another version, a reused commandId
+ * breaks the accepted_commands key, a key held by another owner raises on its upsert; states only move forward.
  */
 const accepted = `
   accepted as (
@@ -48,11 +48,18 @@ const parts = {
     on conflict (index_name, key) do update set owner = case when unique_keys.owner = excluded.owner
       then excluded.owner else low_conflict(excluded.index_name || ' ' || excluded.key || ' is held by another owner', ''::text) end
   )`,
-  ...viewCtes
+  ...viewCtes,
+  /** Appends of no events, which insert nothing to collide: a plain select, so it runs only when read. */
+  empty: (appends: string) => `
+  checked as (
+    select count(case when coalesce((select max(p.version) from events p where p.stream_id = x.stream), 0) <> x.version
+      then low_conflict(x.stream || ' is not at version ' || x.version, 0) end) as n
+    from jsonb_to_recordset(${appends}::jsonb) as x(stream text, version integer)
+  )`
 }
 
 type PartName = keyof typeof parts
-const order: ReadonlyArray<PartName> = ["events", "states", "claims", "puts", "patches", "ordered", "items"]
+const order: ReadonlyArray<PartName> = ["events", "states", "claims", "puts", "patches", "ordered", "items", "empty"]
 
 /** The statement for the commits that have exactly these parts, with parameters numbered in `order` after $4. */
 const statementOf = (present: ReadonlyArray<PartName>) => {
@@ -62,13 +69,12 @@ const statementOf = (present: ReadonlyArray<PartName>) => {
     const part = parts[name] as (...params: Array<string>) => string
     return part(...Array.from({ length: part.length }, placeholders))
   })]
-  // Data-modifying CTEs always run; `applied_docs` is a select and runs only when read (the right join makes
-  // the statement read it even when nothing is appended).
-  const appended = present.includes("events")
-  const ordered = present.includes("ordered")
-  const result = appended
-    ? `select a.position, a.stream_id, a.version from appended a${ordered ? " right join applied_docs on true" : ""}`
-    : `select null::bigint as position, null::text as stream_id, null::integer as version${ordered ? " from applied_docs" : " where false"}`
+  // Data-modifying CTEs always run; `applied_docs` and `checked` are selects of one row and run only when read
+  // (a right join makes the statement read them even when nothing is appended).
+  const read = [...(present.includes("ordered") ? ["applied_docs"] : []), ...(present.includes("empty") ? ["checked"] : [])]
+  const result = present.includes("events")
+    ? `select a.position, a.stream_id, a.version from appended a${read.map((cte) => ` right join ${cte} on true`).join("")}`
+    : `select null::bigint as position, null::text as stream_id, null::integer as version${read.length > 0 ? ` from ${read.join(", ")}` : " where false"}`
   return `with ${ctes.join(",")}\n${result}`
 }
 
@@ -88,11 +94,14 @@ const conflictStates = new Set(["23505", "40001", "40P01"])
 
 const params = (c: Commit) => {
   const events: Array<unknown> = []
+  const empty: Array<unknown> = []
   const states = new Map<string, unknown>()
   const claims = new Map<string, unknown>()
   for (const op of c.ops) {
-    if (op._tag === "Append")
+    if (op._tag === "Append") {
+      if (op.events.length === 0) empty.push({ stream: op.stream, version: op.expectedVersion })
       op.events.forEach((data, seq) => events.push({ stream: op.stream, version: op.expectedVersion + seq + 1, seq, data }))
+    }
     else if (op._tag === "SaveState")
       states.set(op.stream, { stream: op.stream, version: op.version, state: encodedBy(op.schema)(op.state) })
     else claims.set(`${op.index}\u0000${op.key}`, { index: op.index, key: op.key, owner: op.owner })
@@ -101,7 +110,7 @@ const params = (c: Commit) => {
   const views = viewSets(viewRows(stored.flatMap((event) => c.project(event).map((change) => ({ change, version: event.version })))))
   const metadata = { commandId: c.commandId, fingerprint: c.fingerprint, correlationId: c.commandId, at: c.at }
   const rows: Record<PartName, ReadonlyArray<unknown>> = {
-    events, states: [...states.values()], claims: [...claims.values()], ...views
+    events, states: [...states.values()], claims: [...claims.values()], ...views, empty
   }
   const values: Array<unknown> = [c.entity, c.commandId, c.fingerprint, c.at]
   let mask = 0
