@@ -31,7 +31,8 @@ const eventsAfter = `
 
 /**
  * Replaces every read model with one rebuilt from the event log, in one transaction. Writers wait on the
- * lock until it commits; readers keep seeing the old read models until then, and the new ones after.
+ * lock until it commits, each for at most the pool's statement timeout, after which its command answers
+ * UNAVAILABLE (safe to retry); readers keep seeing the old read models until then, and the new ones after.
  */
 export const rebuildViews = (pg: PgClient, options: RebuildOptions) => {
   const changes = changesOf(options)
