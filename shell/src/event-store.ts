@@ -1,5 +1,5 @@
 import { Context } from "effect"
-import type { Effect, Option } from "effect"
+import type { Effect, Option, Schema } from "effect"
 import type { PortFailure, StoredEvent, ViewChange, WriteOp } from "@low/functions"
 import type { WriteConflict } from "./errors"
 
@@ -18,6 +18,8 @@ export interface Commit {
   readonly fingerprint: string
   readonly at: string
   readonly ops: ReadonlyArray<WriteOp>
+  /** The schema of the appended events, for a store that keeps them encoded; without it they are kept as they are. */
+  readonly events?: Schema.Schema<any, any>
   /** Read-model changes to commit with each event (projectors run inline). */
   readonly project: (event: StoredEvent<{ readonly _tag: string }>) => ReadonlyArray<ViewChange>
 }

@@ -194,7 +194,7 @@ export class Executor extends Context.Tag("low/shell/Executor")<
               if (Either.isLeft(decided)) return rejected(id, decided.left, attempt)
               return Effect.flatMap(recordedBy(handler.write(command, looked, decided.right)), (ops) =>
                 Effect.map(
-                  store.commit({ ...id, at: envelope.at, ops, project: inlineProjection(handler) }),
+                  store.commit({ ...id, at: envelope.at, ops, events: handler.event, project: inlineProjection(handler) }),
                   (events): Outcome => ({ _tag: "Applied", events })
                 ))
             }

@@ -93,6 +93,7 @@ const statementFor = (mask: number) => {
 const conflictStates = new Set(["23505", "40001", "40P01"])
 
 const params = (c: Commit) => {
+  const encode = c.events === undefined ? undefined : encodedBy(c.events)
   const events: Array<unknown> = []
   const empty: Array<unknown> = []
   const states = new Map<string, unknown>()
@@ -100,7 +101,8 @@ const params = (c: Commit) => {
   for (const op of c.ops) {
     if (op._tag === "Append") {
       if (op.events.length === 0) empty.push({ stream: op.stream, version: op.expectedVersion })
-      op.events.forEach((data, seq) => events.push({ stream: op.stream, version: op.expectedVersion + seq + 1, seq, data }))
+      op.events.forEach((data, seq) =>
+        events.push({ stream: op.stream, version: op.expectedVersion + seq + 1, seq, data: encode === undefined ? data : encode(data) }))
     }
     else if (op._tag === "SaveState")
       states.set(op.stream, { stream: op.stream, version: op.version, state: encodedBy(op.schema)(op.state) })

@@ -1,4 +1,4 @@
-import { Effect, Schema } from "effect"
+import { Effect, Option, Schema } from "effect"
 import type { ViewChange } from "@low/functions"
 import type { Committed } from "../../event-store"
 import type { AnyHandler, AnyProjector } from "../../executor"
@@ -14,13 +14,21 @@ export interface RebuildOptions {
   readonly batch?: number
 }
 
-/** The view changes of one event: those of the projectors reading the channel of the handler whose event it is. */
+/**
+ * The view changes of one event as the log keeps it (encoded): those of the projectors reading the channel of the
+ * handler whose event schema decodes it, given the event it decodes to.
+ */
 export const changesOf = (options: RebuildOptions) => {
-  const channels = options.handlers.map((h) => ({ is: Schema.is(h.event), writes: h.writes }))
-  return (event: Committed): ReadonlyArray<ViewChange> => {
-    const written = new Set(channels.filter((c) => c.is(event.event)).map((c) => c.writes))
-    return options.projectors.filter((p) => written.has(p.reads)).flatMap((p) => p.project(event))
-  }
+  const channels = options.handlers.map((h) => ({
+    decode: Schema.decodeUnknownOption(h.event as Schema.Schema<{ readonly _tag: string }, unknown>),
+    projectors: options.projectors.filter((p) => p.reads === h.writes)
+  }))
+  return (stored: Committed): ReadonlyArray<ViewChange> =>
+    channels.flatMap(({ decode, projectors }) =>
+      Option.match(decode(stored.event), {
+        onNone: () => [],
+        onSome: (event) => projectors.flatMap((p) => p.project({ ...stored, event }))
+      }))
 }
 
 // Commit order, as subscriptions read it; no transaction is left running under the lock, so no xmin bound.
