@@ -4,9 +4,8 @@ import { portConfig, runServer, serve, type ServerOptions } from "@low/shell"
 import { ensureBroker } from "@low/shell/adapters/kafka/broker"
 import { kafkaSettings, rolesOf, type KafkaSettings, type Role } from "@low/shell/adapters/kafka/config"
 import { KafkaDeployment } from "@low/shell/adapters/kafka/deployment"
-import { clearReadModels, replayReadModels } from "@low/shell/adapters/kafka/rebuild"
+import { rebuildReadModels } from "@low/shell/adapters/kafka/rebuild"
 import { runWorkers } from "@low/shell/adapters/kafka/run"
-import { RedisClient } from "@low/shell/adapters/redis/client"
 
 const domains = [wallet, inviteCustomer]
 
@@ -24,12 +23,8 @@ export const main = () => {
   return runServer(Layer.unwrapEffect(Effect.zipWith(ready, portConfig, (settings, port) => GraphqlKafka({ port, host: "0.0.0.0" }, settings, roles))))
 }
 
-/** `pnpm rebuild graphql-kafka`: clears the read models and replays them from the events topics. */
-export const rebuild = () =>
-  Effect.runPromise(
-    Effect.gen(function* () {
-      const settings = yield* kafkaSettings
-      yield* clearReadModels.pipe(Effect.provide(RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })))
-      return yield* replayReadModels(domains, settings)
-    })
-  )
+/**
+ * `pnpm run rebuild graphql-kafka`: clears the read models and replays them from the events topics, unless the
+ * topics lost their first records.
+ */
+export const rebuild = () => Effect.runPromise(Effect.flatMap(kafkaSettings, (settings) => rebuildReadModels(domains, settings)))

@@ -13,6 +13,11 @@ if (project.rebuild === undefined) {
   console.error(`Project "${name}" keeps no read models to rebuild.`)
   process.exit(2)
 }
-const replayed = await project.rebuild()
-console.log(`Rebuilt the read models of ${name} from ${String(replayed)} events.`)
-process.exit(0)
+try {
+  const replayed = await project.rebuild()
+  console.log(`Rebuilt the read models of ${name} from ${String(replayed)} events.`)
+  process.exit(0)
+} catch (error) {
+  console.error(`The read models of ${name} were not rebuilt: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+}

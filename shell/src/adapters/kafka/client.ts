@@ -1,5 +1,6 @@
 import { Context, Effect, Layer, Runtime, Schedule } from "effect"
-import { Kafka, logLevel, type Admin, type LogEntry } from "kafkajs"
+// kafkajs is CommonJS: Node finds only some of its names as ESM exports, so the rest are read off the module.
+import kafkajs, { Kafka, logLevel, type Admin, type LogEntry } from "kafkajs"
 import type { HealthCheck } from "../../health"
 import type { KafkaSettings } from "./config"
 
@@ -50,14 +51,45 @@ export class KafkaClient extends Context.Tag("low/shell/adapters/kafka/KafkaClie
     )
 }
 
-/** Creates the topics that are missing (existing ones are kept as they are) and waits for their leaders. */
-export const ensureTopics = (admin: Admin, topics: ReadonlyArray<string>, partitions: number) =>
+/**
+ * Creates the topics that are missing, with `configs`, and waits for their leaders; existing topics are kept as
+ * they are.
+ */
+export const ensureTopics = (
+  admin: Admin,
+  topics: ReadonlyArray<string>,
+  partitions: number,
+  configs: Readonly<Record<string, string>> = {}
+) =>
   kafkaCall(() =>
     admin.createTopics({
       waitForLeaders: true,
-      topics: [...new Set(topics)].map((topic) => ({ topic, numPartitions: partitions }))
+      topics: [...new Set(topics)].map((topic) => ({
+        topic,
+        numPartitions: partitions,
+        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value }))
+      }))
     })
   ).pipe(Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(10)))))
+
+/** An events topic is the event log: its records are kept for good (the broker's default deletes them after 7 days). */
+export const eventLogConfigs = { "retention.ms": "-1" } as const
+
+/** The topics among `topics` whose records the broker deletes after a while, with their `retention.ms`. */
+export const expiringTopics = (admin: Admin, topics: ReadonlyArray<string>) =>
+  kafkaCall(() =>
+    admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [...new Set(topics)].map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: ["retention.ms"] }))
+    })
+  ).pipe(
+    Effect.map(({ resources }) =>
+      resources.flatMap(({ resourceName, configEntries }) => {
+        const retention = configEntries.find((c) => c.configName === "retention.ms")?.configValue
+        return retention === undefined || retention === "-1" ? [] : [{ topic: resourceName, retentionMs: retention }]
+      })
+    )
+  )
 
 /** `/healthz`'s question to Kafka: the cluster's metadata. */
 export const kafkaHealth = (admin: Admin): HealthCheck => ({ name: "kafka", check: kafkaCall(() => admin.describeCluster()) })

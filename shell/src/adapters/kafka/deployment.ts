@@ -4,7 +4,7 @@ import { Executor } from "../../executor"
 import { Health } from "../../health"
 import { RedisClient, redisHealth } from "../redis/client"
 import { RedisStore } from "../redis/store"
-import { ensureTopics, KafkaClient, kafkaHealth } from "./client"
+import { ensureTopics, eventLogConfigs, expiringTopics, KafkaClient, kafkaHealth } from "./client"
 import { KafkaCommandBus } from "./command-bus"
 import { namesOf, type KafkaSettings, type Role } from "./config"
 import { runHandlers } from "./handler"
@@ -31,10 +31,22 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
   const store = RedisStore.layer({
     outbox: { encode: (entity, event) => (encoders.get(entity.slice(0, entity.indexOf("/"))) ?? ((e: unknown) => e))(event) }
   })
+  const eventsTopics = handlers.map((h) => names.topic(h.writes))
   const topics = Layer.effectDiscard(
-    Effect.flatMap(KafkaClient, ({ admin }) =>
-      ensureTopics(admin, handlers.flatMap((h) => [names.topic(h.reads), names.topic(h.writes)]), settings.partitions)
-    )
+    Effect.gen(function* () {
+      const { admin } = yield* KafkaClient
+      yield* ensureTopics(admin, handlers.map((h) => names.topic(h.reads)), settings.partitions)
+      yield* ensureTopics(admin, eventsTopics, settings.partitions, eventLogConfigs)
+      // A topic made elsewhere, or before, is not changed here: it is named, so that its owner can.
+      const expiring = yield* expiringTopics(admin, eventsTopics).pipe(
+        Effect.catchAll((failure) =>
+          Effect.as(Effect.logWarning("could not read the events topics' retention", { cause: String(failure.cause) }), []))
+      )
+      for (const { topic, retentionMs } of expiring)
+        yield* Effect.logWarning("an events topic deletes its records: the event log and every rebuild lose them", {
+          topic, retentionMs, fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config retention.ms=-1`
+        })
+    })
   )
   const consumers = Layer.scopedDiscard(
     Effect.gen(function* () {

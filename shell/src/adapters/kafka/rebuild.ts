@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Effect, Layer } from "effect"
+import { Data, Effect, Layer } from "effect"
 import type { Domain } from "@low/functions"
 import { call, RedisClient } from "../redis/client"
 import { RedisStore } from "../redis/store"
@@ -21,6 +21,42 @@ export const clearReadModels = Effect.gen(function* () {
   }
 })
 
+/** The events topics no longer hold their first records (deleted by retention or by hand): no replay is whole. */
+export class LogTruncated extends Data.TaggedError("LogTruncated")<{
+  readonly partitions: ReadonlyArray<{ readonly topic: string; readonly partition: number; readonly firstOffset: string }>
+}> {
+  override get message() {
+    const where = this.partitions.map((p) => `${p.topic} partition ${p.partition} starts at offset ${p.firstOffset}`).join("; ")
+    return `the events topics no longer hold every event (${where}), so the read models cannot be rebuilt from them`
+  }
+}
+
+/** Fails with LogTruncated when a partition of `topics` has lost its first records. */
+export const requireWholeLog = (topics: ReadonlyArray<string>) =>
+  Effect.gen(function* () {
+    const { admin } = yield* KafkaClient
+    const offsets = yield* Effect.forEach(topics, (topic) =>
+      Effect.map(kafkaCall(() => admin.fetchTopicOffsets(topic)), (partitions) => partitions.map((p) => ({ topic, ...p }))))
+    const truncated = offsets.flat().filter((p) => BigInt(p.low) > 0n)
+    if (truncated.length > 0)
+      return yield* new LogTruncated({ partitions: truncated.map((p) => ({ topic: p.topic, partition: p.partition, firstOffset: p.low })) })
+  })
+
+/** The events topics the projectors of `domains` read. */
+const eventsTopicsOf = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
+  [...new Set(domains.flatMap((d) => d.projectors).map((p) => namesOf(settings).topic(p.reads)))]
+
+/**
+ * Rebuilds the read models of `settings.redisPrefix`: makes sure the events topics still hold every event, clears
+ * the read models, and replays them. A log that lost its first records fails before anything is cleared.
+ */
+export const rebuildReadModels = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
+  Effect.gen(function* () {
+    yield* requireWholeLog(eventsTopicsOf(domains, settings)).pipe(Effect.provide(KafkaClient.layer(settings)))
+    yield* clearReadModels.pipe(Effect.provide(RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })))
+    return yield* replayReadModels(domains, settings)
+  })
+
 /**
  * Replays the events topics from the beginning into the read models of `settings.redisPrefix`, with a consumer
  * group of its own, and returns once it has caught up with the topics' ends (the group is deleted then), with the
@@ -33,7 +69,7 @@ export const replayReadModels = (domains: ReadonlyArray<Domain>, settings: Kafka
     const names = namesOf(settings)
     const groupId = `${names.projectorsGroup}.replay-${randomUUID()}`
     const { admin } = yield* KafkaClient
-    const topics = [...new Set(projectors.map((p) => names.topic(p.reads)))]
+    const topics = eventsTopicsOf(domains, settings)
     yield* Effect.scoped(
       Effect.gen(function* () {
         const { joined } = yield* runProjectors({ handlers, projectors, groupId })
