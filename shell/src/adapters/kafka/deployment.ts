@@ -2,7 +2,7 @@ import { Effect, Layer, Schema } from "effect"
 import type { Domain } from "@low/functions"
 import { Executor } from "../../executor"
 import { Health } from "../../health"
-import { RedisClient, redisHealth } from "../redis/client"
+import { RedisClient, redisHealth, redisRestartLoss } from "../redis/client"
 import { RedisStore } from "../redis/store"
 import { ensureTopics, eventLogConfigs, expiringTopics, KafkaClient, kafkaHealth } from "./client"
 import { KafkaCommandBus } from "./command-bus"
@@ -32,7 +32,8 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
     outbox: { encode: (entity, event) => (encoders.get(entity.slice(0, entity.indexOf("/"))) ?? ((e: unknown) => e))(event) }
   })
   const eventsTopics = handlers.map((h) => names.topic(h.writes))
-  const topics = Layer.effectDiscard(
+  // On start: the topics, and a warning for each thing that would lose acknowledged commands.
+  const prepared = Layer.effectDiscard(
     Effect.gen(function* () {
       const { admin } = yield* KafkaClient
       yield* ensureTopics(admin, handlers.map((h) => names.topic(h.reads)), settings.partitions)
@@ -45,6 +46,12 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
       for (const { topic, retentionMs } of expiring)
         yield* Effect.logWarning("an events topic deletes its records: the event log and every rebuild lose them", {
           topic, retentionMs, fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config retention.ms=-1`
+        })
+      // Entity states, accepted commandIds, unique keys and the outbox live in Redis alone.
+      const loss = yield* Effect.flatMap(RedisClient, ({ redis }) => redisRestartLoss(redis))
+      if (loss !== undefined)
+        yield* Effect.logWarning("a restart of Redis would lose acknowledged commands", {
+          loses: loss, fix: "appendonly yes (appendfsync always to lose nothing, everysec to lose at most a second)"
         })
     })
   )
@@ -67,7 +74,7 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
   )
   const bus = KafkaCommandBus({ handlers, projectedChannels: new Set(projectors.map((p) => p.reads)) })
   const base = Layer.provideMerge(store, infrastructure)
-  return { bus, consumers, health, topics, base }
+  return { bus, consumers, health, prepared, base }
 }
 
 /**
@@ -77,11 +84,11 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
  */
 export const KafkaDeployment = {
   server: (options: KafkaDeploymentOptions) => {
-    const { bus, consumers, health, topics, base } = partsOf(options)
-    return Layer.mergeAll(bus, consumers, health).pipe(Layer.provide(topics), Layer.provideMerge(base))
+    const { bus, consumers, health, prepared, base } = partsOf(options)
+    return Layer.mergeAll(bus, consumers, health).pipe(Layer.provide(prepared), Layer.provideMerge(base))
   },
   workers: (options: KafkaDeploymentOptions) => {
-    const { consumers, topics, base } = partsOf(options)
-    return consumers.pipe(Layer.provide(topics), Layer.provide(base))
+    const { consumers, prepared, base } = partsOf(options)
+    return consumers.pipe(Layer.provide(prepared), Layer.provide(base))
   }
 }

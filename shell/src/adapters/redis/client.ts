@@ -55,6 +55,25 @@ export class RedisClient extends Context.Tag("low/shell/adapters/redis/RedisClie
     Layer.scoped(RedisClient, Effect.map(openRedis(settings.url), (redis) => ({ redis, prefix: settings.prefix })))
 }
 
+/**
+ * What a restart of Redis would lose, from its `appendonly` and `save` settings: everything since the last
+ * snapshot unless the append-only file is on. Undefined when Redis keeps every write in it.
+ */
+export const restartLoss = (config: { readonly appendonly: string; readonly save: string }): string | undefined =>
+  config.appendonly === "yes"
+    ? undefined
+    : config.save.trim() === ""
+      ? "everything: appendonly is off and no snapshots are saved"
+      : `every write since the last snapshot: appendonly is off (save "${config.save}")`
+
+/** `restartLoss` of the Redis behind `redis`; undefined too when it will not say (CONFIG is often disabled). */
+export const redisRestartLoss = (redis: Redis) =>
+  call(() => Promise.all([redis.config("GET", "appendonly"), redis.config("GET", "save")])).pipe(
+    Effect.map(([appendonly, save]) =>
+      restartLoss({ appendonly: String((appendonly as Array<string>)[1] ?? ""), save: String((save as Array<string>)[1] ?? "") })),
+    Effect.orElseSucceed(() => undefined)
+  )
+
 /** `/healthz`'s question to Redis. */
 export const redisHealth = (redis: Redis): HealthCheck => ({ name: "redis", check: call(() => redis.ping()) })
 
