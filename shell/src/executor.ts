@@ -194,7 +194,11 @@ export class Executor extends Context.Tag("low/shell/Executor")<
               if (Either.isLeft(decided)) return rejected(id, decided.left, attempt)
               return Effect.flatMap(recordedBy(handler.write(command, looked, decided.right)), (ops) =>
                 Effect.map(
-                  store.commit({ ...id, at: envelope.at, ops, events: handler.event, project: inlineProjection(handler) }),
+                  // A literal, not a spread of `id`: the commit then has all its fields in the object itself.
+                  store.commit({
+                    entity: id.entity, commandId: id.commandId, fingerprint: id.fingerprint, at: envelope.at, ops,
+                    events: handler.event, project: inlineProjection(handler)
+                  }),
                   (events): Outcome => ({ _tag: "Applied", events })
                 ))
             }

@@ -93,6 +93,7 @@ const viaAsync = async (options: ExecutorBenchOptions, commands: ReturnType<type
         { _tag: "Append", stream, expectedVersion: current.version, events },
         { _tag: "SaveState", stream, version: current.version + events.length, schema: undefined as never, state: { ...current.state, balance } }
       ],
+      events: walletHandler.event,
       project: () => []
     })
   }
