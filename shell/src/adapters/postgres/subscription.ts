@@ -93,17 +93,21 @@ export interface SubscriptionOptions<E, R> {
   readonly wake: (max: Duration.DurationInput) => Effect.Effect<void>
   readonly batch?: number
   readonly idle?: Duration.DurationInput
+  /** The longest wait between two looks for events an older transaction holds back (1 second by default). */
+  readonly heldPoll?: Duration.DurationInput
 }
 
 /**
  * A durable, checkpointed subscription to the whole event log: reads, handles, saves its checkpoint, and when
- * caught up waits for a wake-up. Events held back by an older transaction are looked for again soon, then less
- * and less often up to the idle poll. Failures of Postgres or of the handler are logged and retried from the
- * checkpoint.
+ * caught up waits for a wake-up. Events held back by an older transaction are looked for again after 10 ms, then
+ * less and less often, but at least every `heldPoll`. Failures of Postgres or of the handler are logged and retried
+ * from the checkpoint.
  */
 export const subscribe = <E, R>(pg: PgClient, options: SubscriptionOptions<E, R>): Effect.Effect<never, never, R> => {
   const batch = options.batch ?? 500
   const idle = Duration.decode(options.idle ?? "1 second")
+  // However long the older transaction runs, the events it held back are delivered within this of its end.
+  const heldPoll = Duration.min(idle, Duration.decode(options.heldPoll ?? "1 second"))
   let heldFor = 0
   const step = (from: Checkpoint): Effect.Effect<Checkpoint, E | PortFailure, R> =>
     Effect.gen(function* () {
@@ -111,7 +115,7 @@ export const subscribe = <E, R>(pg: PgClient, options: SubscriptionOptions<E, R>
       if (events.length === 0) {
         const held = yield* heldBack(pg, from)
         heldFor = held ? heldFor + 1 : 0
-        yield* options.wake(held ? Duration.min(idle, Duration.millis(5 * 2 ** Math.min(heldFor, 12))) : idle)
+        yield* options.wake(held ? Duration.min(heldPoll, Duration.millis(5 * 2 ** Math.min(heldFor, 12))) : idle)
         return from
       }
       heldFor = 0
