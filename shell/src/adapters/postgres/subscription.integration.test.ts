@@ -6,7 +6,7 @@ import { migrate } from "./migrations"
 import { makePostgresPorts } from "./store"
 import { loadCheckpoint, origin, readAfter, subscribe } from "./subscription"
 import { createTestDatabase, type TestDatabase } from "./testing"
-import { listenForCommits, makeWakeUp } from "./wake-up"
+import { eventsChannel, listenForCommits, makeWakeUp } from "./wake-up"
 import { eventually } from "../../testing/eventually"
 
 let db: TestDatabase
@@ -128,6 +128,20 @@ describe("subscription to the event log", () => {
     await eventually(() => delivered.length >= 5)
     await run(Fiber.interrupt(again))
     expect(delivered.map((e) => e.stream)).toEqual([1, 2, 3, 4, 5].map((i) => `after-restart-${i}`))
+  })
+
+  it("given an announcement that arrives while its reader is not waiting, when the reader waits next, then the wait ends at once", { timeout: 20_000 }, async () => {
+    await run(Effect.scoped(Effect.gen(function* () {
+      const listener = yield* listenForCommits(db.url)
+      // The first wait ends once the listener is connected (connecting counts as an announcement).
+      yield* listener.next("10 seconds")
+      const before = listener.announcements()
+      yield* Effect.promise(() => pg.pool.query("select pg_notify($1, '')", [eventsChannel]))
+      yield* Effect.promise(() => eventually(() => listener.announcements() > before, { what: "the announcement" }))
+      // It arrived between two waits, as it does while a subscriber reads: waiting a minute for the next would lose it.
+      const waited = yield* Effect.either(Effect.timeout(listener.next("1 minute"), "5 seconds"))
+      expect(waited._tag).toBe("Right")
+    })))
   })
 
   it("given a subscriber woken while an older transaction holds its event back, when that transaction ends, then the event is delivered without another announcement", { timeout: 20_000 }, async () => {

@@ -26,13 +26,18 @@ export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () =>
   })
 
 /**
- * A dedicated connection LISTENing for announcements, reconnected whenever it drops. `next(max)` completes at
- * the first announcement after it was called, or after `max`, whichever comes first.
+ * A dedicated connection LISTENing for announcements, reconnected whenever it drops, for one reader. `next(max)`
+ * completes at the first announcement since the previous `next` completed, or after `max`, whichever comes first:
+ * an announcement that arrives while the reader is reading is not lost, it makes the next wait end at once.
  */
 export const listenForCommits = (connectionString: string) =>
   Effect.gen(function* () {
     let waiting: Array<Deferred.Deferred<void>> = []
+    // Announcements (and reconnections) so far, and how many of them the reader had when its last wait ended.
+    let announced = 0
+    let seen = 0
     const wakeAll = () => {
+      announced++
       const ready = waiting
       waiting = []
       for (const d of ready) Deferred.unsafeDone(d, Effect.void)
@@ -57,13 +62,22 @@ export const listenForCommits = (connectionString: string) =>
     yield* Effect.forkScoped(run)
     yield* Effect.addFinalizer(() => Effect.promise(async () => { await client?.end().catch(() => undefined) }))
     return {
+      /** How many announcements (and reconnections) have arrived so far. */
+      announcements: () => announced,
       next: (max: Duration.DurationInput) =>
         Effect.gen(function* () {
+          if (announced > seen) {
+            seen = announced
+            return
+          }
           const d = yield* Deferred.make<void>()
           waiting.push(d)
           yield* Deferred.await(d).pipe(
             Effect.timeoutOption(Duration.decode(max)),
-            Effect.ensuring(Effect.sync(() => { waiting = waiting.filter((w) => w !== d) }))
+            Effect.ensuring(Effect.sync(() => {
+              waiting = waiting.filter((w) => w !== d)
+              seen = announced
+            }))
           )
         })
     }
