@@ -281,6 +281,15 @@ export const describePortContract = <R = never>(
           const { events } = yield* ports
           expect(Option.isSome(yield* events.accepted(name("e2"), "c-1"))).toBe(true)
         }))
+
+      it.effect("given an accepted commandId on one entity, when another entity appends to the same stream with it, then it is a new command", () =>
+        Effect.gen(function* () {
+          const { name, commit } = makeNames()
+          const stream = name("shared")
+          yield* commitOk(commit({ entity: name("e1"), commandId: "c-1", ops: [append(stream, 0, 1)] }))
+          const second = yield* commitOk(commit({ entity: name("e2"), commandId: "c-1", ops: [append(stream, 1, 2)] }))
+          expect(second.map((e) => e.id)).toStrictEqual([`${stream}@2`])
+        }))
     })
 
     describe("inline projection", () => {

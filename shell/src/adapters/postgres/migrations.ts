@@ -66,6 +66,13 @@ export const migrations: ReadonlyArray<Migration> = [
       end $$;
       ${applyDocsFunction}
     `
+  },
+  {
+    version: 2,
+    name: "commandIds are scoped per entity, not per stream",
+    // A commandId is unique per entity (accepted_commands' key); two entities may append to one stream with the
+    // same commandId, which this constraint refused. The (stream_id, version) key keeps events unique.
+    sql: "alter table events drop constraint events_stream_command"
   }
 ]
 
