@@ -46,23 +46,13 @@ export const requireWholeLog = (topics: ReadonlyArray<string>) =>
 const eventsTopicsOf = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
   [...new Set(domains.flatMap((d) => d.projectors).map((p) => namesOf(settings).topic(p.reads)))]
 
-/**
- * Rebuilds the read models of `settings.redisPrefix`: makes sure the events topics still hold every event, clears
- * the read models, and replays them. A log that lost its first records fails before anything is cleared.
- */
-export const rebuildReadModels = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
-  Effect.gen(function* () {
-    yield* requireWholeLog(eventsTopicsOf(domains, settings)).pipe(Effect.provide(KafkaClient.layer(settings)))
-    yield* clearReadModels.pipe(Effect.provide(RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })))
-    return yield* replayReadModels(domains, settings)
-  })
+/** The Kafka and Redis clients of `settings`, and the Redis store the projectors write to. */
+const servicesOf = (settings: KafkaSettings) =>
+  RedisStore.layer().pipe(
+    Layer.provideMerge(Layer.merge(KafkaClient.layer(settings), RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })))
+  )
 
-/**
- * Replays the events topics from the beginning into the read models of `settings.redisPrefix`, with a consumer
- * group of its own, and returns once it has caught up with the topics' ends (the group is deleted then), with the
- * number of events read.
- */
-export const replayReadModels = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
+const replay = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
   Effect.gen(function* () {
     const handlers = domains.flatMap((d) => d.handlers)
     const projectors = domains.flatMap((d) => d.projectors)
@@ -81,10 +71,24 @@ export const replayReadModels = (domains: ReadonlyArray<Domain>, settings: Kafka
     const ends = yield* Effect.forEach(topics, (topic) => kafkaCall(() => admin.fetchTopicOffsets(topic)))
     // The events read: every message of the topics, duplicates included.
     return ends.flat().reduce((n, { high, low }) => n + Number(high) - Number(low), 0)
-  }).pipe(
-    Effect.provide(
-      RedisStore.layer().pipe(
-        Layer.provideMerge(Layer.merge(KafkaClient.layer(settings), RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })))
-      )
-    )
-  )
+  })
+
+/**
+ * Replays the events topics from the beginning into the read models of `settings.redisPrefix`, with a consumer
+ * group of its own, and returns once it has caught up with the topics' ends (the group is deleted then), with the
+ * number of events read.
+ */
+export const replayReadModels = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
+  replay(domains, settings).pipe(Effect.provide(servicesOf(settings)))
+
+/**
+ * Rebuilds the read models of `settings.redisPrefix`: makes sure the events topics still hold every event, clears
+ * the read models, and replays them, on one set of clients. A log that lost its first records fails before
+ * anything is cleared.
+ */
+export const rebuildReadModels = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
+  Effect.gen(function* () {
+    yield* requireWholeLog(eventsTopicsOf(domains, settings))
+    yield* clearReadModels
+    return yield* replay(domains, settings)
+  }).pipe(Effect.provide(servicesOf(settings)))
