@@ -2,6 +2,7 @@ import { Context } from "effect"
 import type { Effect, Option, Schema } from "effect"
 import type { PortFailure, StoredEvent, ViewChange, WriteOp } from "@low/functions"
 import type { WriteConflict } from "./errors"
+import { encodedBy } from "./schema-cache"
 
 /** An event as committed, with its place in the whole log. */
 export interface Committed extends StoredEvent<{ readonly _tag: string }> {
@@ -38,6 +39,10 @@ export class EventStore extends Context.Tag("low/shell/EventStore")<
     readonly lookupsMayLag?: boolean
   }
 >() {}
+
+/** How a store that keeps events encoded writes one of `commit`'s: by its event schema, or as it is without one. */
+export const eventEncoderOf = (commit: Commit): ((event: { readonly _tag: string }) => unknown) =>
+  commit.events === undefined ? (event) => event : encodedBy(commit.events)
 
 /** The events a commit's Append ops produce, numbered after each stream's expected version. */
 export const eventsOf = (commit: Commit): Array<StoredEvent<{ readonly _tag: string }>> => {

@@ -1,4 +1,4 @@
-import { Duration, Effect, Either, Layer, Option, Schema, type Scope } from "effect"
+import { Duration, Effect, Either, Layer, Option, type Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { wallet, walletHandler, WalletState } from "@low/functions"
 import { CommandBus } from "../../command-bus"
@@ -15,7 +15,7 @@ import { dropTestData, requireServices, testSettings } from "./testing"
 const settings = testSettings("bus", { commandTimeout: Duration.seconds(1) })
 const names = namesOf(settings)
 const infrastructure = Layer.merge(KafkaClient.layer(settings), RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix }))
-const store = RedisStore.layer({ outbox: { encode: (_entity, event) => Schema.encodeSync(walletHandler.event)(event as never) } })
+const store = RedisStore.layer({ outbox: true })
 const layer = KafkaCommandBus({ handlers: [walletHandler], projectedChannels: new Set([walletHandler.writes]) }).pipe(
   Layer.provideMerge(Executor.layer()),
   Layer.provideMerge(store),

@@ -1,4 +1,4 @@
-import { Effect, Layer, Schema } from "effect"
+import { Effect, Layer } from "effect"
 import type { Domain } from "@low/functions"
 import { Executor } from "../../executor"
 import { Health } from "../../health"
@@ -20,17 +20,14 @@ export interface KafkaDeploymentOptions {
 const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
   const handlers = domains.flatMap((d) => d.handlers)
   const projectors = domains.flatMap((d) => d.projectors)
-  const encoders = new Map(handlers.map((h) => [h.name, Schema.encodeSync(h.event)] as const))
   const names = namesOf(settings)
 
   const infrastructure = Layer.merge(
     KafkaClient.layer(settings),
     RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })
   )
-  // The executor records entities as `<handler>/<id>`: the handler names the schema of the events to keep.
-  const store = RedisStore.layer({
-    outbox: { encode: (entity, event) => (encoders.get(entity.slice(0, entity.indexOf("/"))) ?? ((e: unknown) => e))(event) }
-  })
+  // The executor hands each commit its handler's event schema, which encodes the events the outbox keeps.
+  const store = RedisStore.layer({ outbox: true })
   const eventsTopics = handlers.map((h) => names.topic(h.writes))
   // On start: the topics, and a warning for each thing that would lose acknowledged commands.
   const prepared = Layer.effectDiscard(

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Effect, Layer, Schedule, Schema, type Scope } from "effect"
+import { Effect, Layer, Schedule, type Scope } from "effect"
 import { Kafka, logLevel } from "kafkajs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { walletHandler } from "@low/functions"
@@ -16,7 +16,7 @@ const settings = testSettings("handler")
 const names = namesOf(settings)
 const kafka = new Kafka({ clientId: `${settings.clientId}-probe`, brokers: [...settings.brokers], logLevel: logLevel.NOTHING })
 const layer = Executor.layer().pipe(
-  Layer.provideMerge(RedisStore.layer({ outbox: { encode: (_entity, event) => Schema.encodeSync(walletHandler.event)(event as never) } })),
+  Layer.provideMerge(RedisStore.layer({ outbox: true })),
   Layer.provideMerge(Layer.merge(KafkaClient.layer(settings), RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })))
 )
 type Services = Layer.Layer.Success<typeof layer>

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { PortFailure } from "@low/functions"
 import { WriteConflict } from "../../errors"
-import { eventsOf, type Commit, type Committed } from "../../event-store"
+import { eventEncoderOf, eventsOf, type Commit, type Committed } from "../../event-store"
 import { encodedBy } from "../../schema-cache"
 import { sqlState, type PgClient } from "./pool"
 import { viewCtes, viewRows, viewSets } from "./view-rows"
@@ -93,7 +93,7 @@ const statementFor = (mask: number) => {
 const conflictStates = new Set(["23505", "40001", "40P01"])
 
 const params = (c: Commit) => {
-  const encode = c.events === undefined ? undefined : encodedBy(c.events)
+  const encode = eventEncoderOf(c)
   const events: Array<unknown> = []
   const empty: Array<unknown> = []
   const states = new Map<string, unknown>()
@@ -102,7 +102,7 @@ const params = (c: Commit) => {
     if (op._tag === "Append") {
       if (op.events.length === 0) empty.push({ stream: op.stream, version: op.expectedVersion })
       op.events.forEach((data, seq) =>
-        events.push({ stream: op.stream, version: op.expectedVersion + seq + 1, seq, data: encode === undefined ? data : encode(data) }))
+        events.push({ stream: op.stream, version: op.expectedVersion + seq + 1, seq, data: encode(data) }))
     }
     else if (op._tag === "SaveState")
       states.set(op.stream, { stream: op.stream, version: op.version, state: encodedBy(op.schema)(op.state) })

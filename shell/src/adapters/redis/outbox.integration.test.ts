@@ -1,4 +1,4 @@
-import { Effect, Layer } from "effect"
+import { Effect, Layer, Schema } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { EventStore } from "../../event-store"
 import { RedisClient } from "./client"
@@ -9,7 +9,15 @@ const prefix = testPrefix("outbox")
 beforeAll(requireRedis)
 afterAll(() => dropKeys(prefix))
 
-const layer = RedisStore.layer({ outbox: { encode: (_entity, event) => ({ ...event, encoded: true }) } }).pipe(
+// An event schema whose encoded form differs from its type: the outbox keeps events as the commit's schema encodes them.
+const Ticked = Schema.Struct({ _tag: Schema.Literal("Ticked"), i: Schema.Number })
+const TickedEncoded = Schema.transform(Schema.Struct({ ...Ticked.fields, encoded: Schema.Literal(true) }), Ticked, {
+  strict: true,
+  decode: ({ _tag, i }) => ({ _tag, i }),
+  encode: (ticked) => ({ ...ticked, encoded: true as const })
+})
+
+const layer = RedisStore.layer({ outbox: true }).pipe(
   Layer.provideMerge(RedisClient.layer({ url: testRedisUrl, prefix }))
 )
 const run = <A, E>(effect: Effect.Effect<A, E, RedisStore | EventStore | RedisClient>) => Effect.runPromise(Effect.provide(effect, layer))
@@ -17,7 +25,7 @@ const run = <A, E>(effect: Effect.Effect<A, E, RedisStore | EventStore | RedisCl
 const commit = (entity: string, commandId: string, stream: string, expectedVersion: number, n: number) =>
   Effect.flatMap(EventStore, (store) =>
     store.commit({
-      entity, commandId, fingerprint: commandId, at: "2026-01-01T00:00:00.000Z", project: () => [],
+      entity, commandId, fingerprint: commandId, at: "2026-01-01T00:00:00.000Z", events: TickedEncoded, project: () => [],
       ops: [{ _tag: "Append", stream, expectedVersion, events: Array.from({ length: n }, (_, i) => ({ _tag: "Ticked", i })) }]
     })
   )

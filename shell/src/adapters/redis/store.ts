@@ -1,7 +1,7 @@
 import { Context, Effect, Either, Layer, Option, type Schema } from "effect"
 import { EntityStates, PortFailure, UniqueIndex, type StoredEvent, type WriteOp } from "@low/functions"
 import { WriteConflict } from "../../errors"
-import { EventStore, eventsOf, type Commit, type Committed } from "../../event-store"
+import { EventStore, eventEncoderOf, eventsOf, type Commit, type Committed } from "../../event-store"
 import { decodedBy, encodedBy } from "../../schema-cache"
 import { Views } from "../../views"
 import { call, defineScript, RedisClient } from "./client"
@@ -14,10 +14,11 @@ type Event = { readonly _tag: string }
 
 export interface RedisStoreOptions {
   /**
-   * Also keep each commit's events in an outbox, encoded by `encode`, until their publisher marks them published:
-   * the events then survive a crash between the commit and their publication.
+   * Also keep each commit's events in an outbox, encoded by the commit's event schema (as they are without one),
+   * until their publisher marks them published: the events then survive a crash between the commit and their
+   * publication.
    */
-  readonly outbox?: { readonly encode: (entity: string, event: Event) => unknown }
+  readonly outbox?: boolean
 }
 
 /** The last version each stream reached in a commit: what a reader waits for to see the commit projected. */
@@ -49,11 +50,11 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
       for (const op of states) {
         args.push(args.key(keys.stream(op.stream)), op.version, JSON.stringify(encodedBy(op.schema)(op.state)))
       }
-      const outbox = options.outbox
       args.push(events.length, args.key(keys.position))
-      if (outbox === undefined) args.push("0", "")
+      if (options.outbox !== true) args.push("0", "")
       else {
-        const encoded = events.map((e) => ({ ...e, event: outbox.encode(c.entity, e.event) }))
+        const encode = eventEncoderOf(c)
+        const encoded = events.map((e) => ({ ...e, event: encode(e.event) }))
         args.push(args.key(keys.outbox(c.entity)), JSON.stringify(encoded))
       }
       for (const event of events) pushChanges(args, keys, c.project(event), event.version)
