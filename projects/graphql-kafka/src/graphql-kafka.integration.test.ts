@@ -1,5 +1,5 @@
-import { testSettings } from "@low/shell/adapters/kafka/testing"
-import { describeConformance } from "@low/shell/testing/conformance"
-import { serveDuringTests } from "./test-server"
+import { testSettings } from "@low/kafka/testing"
+import { describeConformance } from "@low/testing/conformance"
+import { serveDuringTests } from "./testing/test-server"
 
 describeConformance("graphql-kafka", serveDuringTests(testSettings("conformance")))

@@ -1,13 +1,13 @@
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
 import { inviteCustomer, wallet } from "@low/functions"
-import { namesOf } from "@low/shell/adapters/kafka/config"
-import { awaitCaughtUp } from "@low/shell/adapters/kafka/lag"
-import { replayReadModels } from "@low/shell/adapters/kafka/rebuild"
-import { testAdmin, testSettings } from "@low/shell/adapters/kafka/testing"
-import { dropKeys, dumpKeys } from "@low/shell/adapters/redis/testing"
-import { errorCode, gql } from "@low/shell/testing/graphql-client"
-import { serveDuringTests } from "./test-server"
+import { namesOf } from "@low/kafka"
+import { awaitCaughtUp } from "@low/kafka"
+import { replayReadModels } from "@low/kafka"
+import { testAdmin, testSettings } from "@low/kafka/testing"
+import { dropKeys, dumpKeys } from "@low/kafka/testing"
+import { errorCode, gql } from "@low/testing"
+import { serveDuringTests } from "./testing/test-server"
 
 const settings = testSettings("replay")
 const rebuilt = { ...settings, redisPrefix: `${settings.redisPrefix}rebuilt:` }

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { namesOf } from "@low/shell/adapters/kafka/config"
+import { namesOf } from "@low/kafka"
 import {
   dropTestData, membersOf, ownerOf, partitionsWithData, requireServices, testAdmin, testSettings
-} from "@low/shell/adapters/kafka/testing"
-import { eventually } from "@low/shell/testing/eventually"
-import { errorCode, gql, type GraphQLResponse } from "@low/shell/testing/graphql-client"
-import { startProcess, type KafkaProcess } from "./processes"
+} from "@low/kafka/testing"
+import { eventually } from "@low/testing"
+import { errorCode, gql, type GraphQLResponse } from "@low/testing"
+import { startProcess, type KafkaProcess } from "./testing/processes"
 
 const settings = testSettings("scale")
 const names = namesOf(settings)

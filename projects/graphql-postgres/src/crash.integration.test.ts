@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase } from "@low/shell/adapters/postgres/testing"
-import { errorCode, gql } from "@low/shell/testing/graphql-client"
-import { accepted, allTransactions } from "@low/shell/testing/conformance/expectations"
-import { documents, makeApi, makeIds } from "@low/shell/testing/conformance/fixtures"
+import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
+import { errorCode, gql } from "@low/testing"
+import { accepted, allTransactions } from "@low/testing/conformance/expectations"
+import { documents, makeApi, makeIds } from "@low/testing/conformance/fixtures"
 import { startServerProcess, type ServerProcess } from "./testing/server-process"
 
 let database: TestDatabase

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll } from "vitest"
-import { startServer, type RunningServer } from "@low/shell"
-import { createTestDatabase, type TestDatabase } from "@low/shell/adapters/postgres/testing"
-import { describeConformance } from "@low/shell/testing/conformance"
+import { startServer, type RunningServer } from "@low/graphql"
+import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
+import { describeConformance } from "@low/testing/conformance"
 import { GraphqlPostgres } from "./main"
 
 let database: TestDatabase

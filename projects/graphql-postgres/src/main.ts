@@ -1,7 +1,8 @@
 import { Config, Effect, Layer } from "effect"
 import { inviteCustomer, wallet } from "@low/functions"
-import { CommandBus, Executor, Logging, portConfig, runServer, serve, type ServerOptions } from "@low/shell"
-import { Pg, PgLayer, PostgresStore, rebuildViews } from "@low/shell/adapters/postgres/index"
+import { CommandBus, Executor, Logging } from "@low/core"
+import { portConfig, runServer, serve, type ServerOptions } from "@low/graphql"
+import { Pg, PgLayer, PostgresStore, rebuildViews } from "@low/postgres"
 
 const domains = [wallet, inviteCustomer]
 const handlers = domains.flatMap((d) => d.handlers)

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { startServer, type RunningServer } from "@low/shell"
-import { createTestDatabase, type TestDatabase } from "@low/shell/adapters/postgres/testing"
-import { errorCode, gql } from "@low/shell/testing/graphql-client"
-import { accepted } from "@low/shell/testing/conformance/expectations"
-import { documents, makeApi, makeIds } from "@low/shell/testing/conformance/fixtures"
+import { startServer, type RunningServer } from "@low/graphql"
+import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
+import { errorCode, gql } from "@low/testing"
+import { accepted } from "@low/testing/conformance/expectations"
+import { documents, makeApi, makeIds } from "@low/testing/conformance/fixtures"
 import { GraphqlPostgres } from "./main"
 
 let database: TestDatabase

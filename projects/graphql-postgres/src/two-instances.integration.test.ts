@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { createTestDatabase, type TestDatabase } from "@low/shell/adapters/postgres/testing"
-import { errorCode } from "@low/shell/testing/graphql-client"
-import { accepted, allTransactions, tally } from "@low/shell/testing/conformance/expectations"
-import { makeApi, makeIds } from "@low/shell/testing/conformance/fixtures"
+import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
+import { errorCode } from "@low/testing"
+import { accepted, allTransactions, tally } from "@low/testing/conformance/expectations"
+import { makeApi, makeIds } from "@low/testing/conformance/fixtures"
 import { startServerProcess, type ServerProcess } from "./testing/server-process"
 
 let database: TestDatabase

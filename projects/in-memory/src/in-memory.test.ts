@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from "vitest"
-import { startServer, type RunningServer } from "@low/shell"
-import { describeConformance } from "@low/shell/testing/conformance"
+import { startServer, type RunningServer } from "@low/graphql"
+import { describeConformance } from "@low/testing/conformance"
 import { InMemory } from "./main"
 
 let server: RunningServer

@@ -1,6 +1,7 @@
 import { Effect, Layer } from "effect"
 import { inviteCustomer, wallet } from "@low/functions"
-import { Executor, Health, InProcessEventSystem, MemoryStore, portConfig, runServer, serve, type ServerOptions } from "@low/shell"
+import { Executor, Health, InProcessEventSystem, MemoryStore } from "@low/core"
+import { portConfig, runServer, serve, type ServerOptions } from "@low/graphql"
 
 const domains = [wallet, inviteCustomer]
 

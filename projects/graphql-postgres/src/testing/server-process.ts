@@ -1,4 +1,4 @@
-import { spawnProject } from "@low/shell/testing/project-process"
+import { spawnProject } from "@low/testing"
 
 /** The project running as a child process, as it runs in production: one instance among many. */
 export interface ServerProcess {

@@ -1,0 +1,157 @@
+import { Duration, Effect, Exit, Layer } from "effect"
+import type { Envelope } from "@low/functions"
+import { MemoryStore } from "../memory/store"
+import { CommandBus } from "../command-bus"
+import { Timeout } from "../errors"
+import type { Committed } from "../event-store"
+import { Executor, type AnyHandler, type AnyProjector, type Outcome } from "../executor"
+import { makeDeadlines, type Deadline } from "./deadlines"
+import { makeMailbox, type Mailbox } from "./mailbox"
+import { makeWatermark, type Watermark } from "./watermark"
+
+export interface InProcessOptions {
+  readonly handlers: ReadonlyArray<AnyHandler>
+  readonly projectors: ReadonlyArray<AnyProjector>
+  /** Command queues per handler; one entity always lands on the same one, so its commands stay in order. */
+  readonly partitions?: number
+  /** How long a caller waits for its command to be handled and projected. */
+  readonly timeout?: Duration.DurationInput
+}
+
+/** An event as a channel carries it: `seq` counts the channel's events in the order they were published. */
+interface Delivery {
+  readonly event: Committed
+  readonly seq: number
+}
+
+/** Where one handler's events go: a queue per projector reading them, and each projector's watermark. */
+interface Channel {
+  readonly subscribers: Array<Mailbox<Delivery>>
+  readonly marks: Array<Watermark>
+  seq: number
+}
+
+interface Request {
+  readonly handler: AnyHandler
+  readonly command: unknown
+  readonly envelope: Envelope
+  /** Resumes the caller with the outcome after its projection, the handler's failure, or Timeout; once. */
+  readonly answer: (exit: Exit.Exit<Outcome, unknown>) => void
+  readonly deadline: Deadline
+}
+
+const hash = (s: string) => {
+  let h = 0
+  for (let i = 0; i < s.length; i++) h = (Math.imul(31, h) + s.charCodeAt(i)) | 0
+  return h >>> 0
+}
+
+/** Calls `done` once every watermark has passed `seq`. */
+const whenAll = (marks: ReadonlyArray<Watermark>, seq: number, done: () => void, from = 0): void => {
+  if (from === marks.length) return done()
+  marks[from]!.when(seq, () => whenAll(marks, seq, done, from + 1))
+}
+
+/**
+ * The in-process deployment of the four processes, wired by the handlers' and projectors' channel names:
+ * commands go through partitioned queues to the event handlers, events through a queue per projector, and the
+ * resolver answers a caller when every projector of the channel has passed its events. A caller waits to be
+ * resumed once, by whichever comes first: that answer or its deadline.
+
+ */
+export const InProcessEventSystem = (options: InProcessOptions) =>
+  Layer.scoped(
+    CommandBus,
+    Effect.gen(function* () {
+      const executor = yield* Executor
+      const store = yield* MemoryStore
+      const partitions = options.partitions ?? 4
+      const deadlines = yield* makeDeadlines(options.timeout ?? Duration.seconds(10))
+
+      // One channel per name the handlers write and the projectors read.
+      const channels = new Map<string, Channel>()
+      for (const name of [...options.handlers.map((h) => h.writes), ...options.projectors.map((p) => p.reads)])
+        if (!channels.has(name)) channels.set(name, { subscribers: [], marks: [], seq: 0 })
+      const channel = (name: string) => channels.get(name)!
+
+      for (const projector of options.projectors) {
+        const source = channel(projector.reads)
+        const mark = makeWatermark()
+        const deliveries = makeMailbox<Delivery>()
+        source.subscribers.push(deliveries)
+        source.marks.push(mark)
+        yield* deliveries.take(1024).pipe(
+          Effect.map((batch) => {
+            let last = 0
+            for (const { event, seq } of batch) {
+              store.applyChanges(projector.project(event), event.version)
+              last = seq
+            }
+            mark.advance(last)
+          }),
+          Effect.forever,
+          Effect.forkScoped
+        )
+      }
+
+      // What the event handler does with an outcome: publish its events and answer once they are projected.
+      const settle = (out: Channel, req: Request, exit: Exit.Exit<Outcome, unknown>) => {
+        if (Exit.isFailure(exit)) {
+          req.deadline.settle()
+          return req.answer(exit)
+        }
+        const outcome = exit.value
+        // Numbered and offered in one synchronous step, so a channel's events reach projectors in `seq` order
+        // even when lanes race: a watermark at `seq` then means every earlier event is projected. A duplicate
+        // waits for everything published so far, which includes the original.
+        if (outcome._tag === "Applied")
+          for (const event of outcome.events) {
+            const delivery = { event, seq: ++out.seq }
+            for (const subscriber of out.subscribers) subscriber.offer(delivery)
+          }
+        whenAll(out.marks, out.seq, () => {
+          req.deadline.settle()
+          req.answer(exit)
+        })
+      }
+
+      const queues = new Map<AnyHandler, Array<Mailbox<Request>>>()
+      for (const handler of options.handlers) {
+        const out = channel(handler.writes)
+        const lanes = Array.from({ length: partitions }, () => makeMailbox<Request>())
+        queues.set(handler, lanes)
+        for (const lane of lanes) {
+          yield* lane.take(256).pipe(
+            Effect.flatMap((batch) =>
+              // A command taken runs to its end, even at shutdown: its caller is answered, its events published.
+              // (Uninterruptible, the executor's per-entity lock needs no mask of its own either.)
+              Effect.uninterruptible(Effect.forEach(
+                batch,
+                // Handled and published even when its caller stopped waiting: the events must reach the projectors.
+                (req) => Effect.map(Effect.exit(executor.run(req.handler, req.command, req.envelope)), (exit) => settle(out, req, exit)),
+                { discard: true }
+              ))
+            ),
+            Effect.forever,
+            Effect.forkScoped
+          )
+        }
+      }
+
+      return CommandBus.of({
+        send: (handler, command, envelope) =>
+          Effect.suspend(() => {
+            const lanes = queues.get(handler)
+            if (lanes === undefined) return Effect.dieMessage(`no handler ${handler.name} in this deployment`)
+            const lane = lanes[hash(handler.entity(command)) % lanes.length]!
+            // The answer carries the handler's own rejections, whose type the generic signature names.
+            return Effect.async<Outcome, unknown>((resume) => {
+              const deadline = deadlines.set(() => resume(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
+              lane.offer({ handler, command, envelope, answer: resume, deadline })
+              // A caller that stops waiting frees its deadline; the command is still handled and projected.
+              return Effect.sync(() => deadline.settle())
+            }) as Effect.Effect<Outcome, never>
+          })
+      })
+    })
+  )

@@ -1,0 +1,2 @@
+export { routes, serve, type ServerOptions } from "./server"
+export { portConfig, runServer, startServer, type RunningServer } from "./run"

@@ -1,0 +1,28 @@
+import { HttpServer } from "@effect/platform"
+import { NodeRuntime } from "@effect/platform-node"
+import { Config, Effect, type Layer, ManagedRuntime } from "effect"
+import { Logging } from "@low/core"
+
+/** The port from PORT (default 4000). */
+export const portConfig = Config.integer("PORT").pipe(Config.withDefault(4000))
+
+/** Runs a server until SIGINT/SIGTERM, then closes it and everything it opened. */
+export const runServer = <E>(server: Layer.Layer<HttpServer.HttpServer, E>) =>
+  HttpServer.logAddress.pipe(
+    Effect.zipRight(Effect.never),
+    Effect.provide(server),
+    Effect.provide(Logging),
+    (program) => NodeRuntime.runMain(program, { disablePrettyLogger: true })
+  )
+
+/** A server started in this process, for tests and benchmarks: its GraphQL URL and a way to stop it. */
+export interface RunningServer {
+  readonly url: string
+  readonly close: () => Promise<void>
+}
+
+export const startServer = async <E>(server: Layer.Layer<HttpServer.HttpServer, E>): Promise<RunningServer> => {
+  const runtime = ManagedRuntime.make(server)
+  const url = await runtime.runPromise(HttpServer.addressFormattedWith((address) => Effect.succeed(`${address}/graphql`)))
+  return { url, close: () => runtime.dispose() }
+}

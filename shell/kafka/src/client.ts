@@ -1,0 +1,95 @@
+import { Context, Effect, Layer, Runtime, Schedule } from "effect"
+// kafkajs is CommonJS: Node finds only some of its names as ESM exports, so the rest are read off the module.
+import kafkajs, { Kafka, logLevel, type Admin, type LogEntry } from "kafkajs"
+import type { HealthCheck } from "@low/core"
+import type { KafkaSettings } from "./config"
+
+/** A failure of Kafka itself (connect, produce, admin), as opposed to a failure of the work around it. */
+export const kafkaFailure = (cause: unknown) => ({ _tag: "KafkaFailure" as const, cause })
+export type KafkaFailure = ReturnType<typeof kafkaFailure>
+
+/** Runs one kafkajs call as an Effect. */
+export const kafkaCall = <A>(run: () => Promise<A>): Effect.Effect<A, KafkaFailure> =>
+  Effect.tryPromise({ try: run, catch: kafkaFailure })
+
+// kafkajs logs its own retries at ERROR; they are worth a warning, and its INFO chatter a debug line.
+const forward = (runtime: Runtime.Runtime<never>) => () => ({ namespace, level, log }: LogEntry) => {
+  const { message, timestamp: _, ...extra } = log
+  const line = `kafkajs ${namespace}: ${message}`
+  const effect = level <= logLevel.WARN ? Effect.logWarning(line, extra) : Effect.logDebug(line, extra)
+  Runtime.runFork(runtime)(effect)
+}
+
+/** The deployment's Kafka client and an admin client kept for topic creation and health checks. */
+export class KafkaClient extends Context.Tag("low/shell/adapters/kafka/KafkaClient")<
+  KafkaClient,
+  { readonly kafka: Kafka; readonly admin: Admin; readonly settings: KafkaSettings }
+>() {
+  static readonly layer = (settings: KafkaSettings) =>
+    Layer.scoped(
+      KafkaClient,
+      Effect.gen(function* () {
+        const runtime = yield* Effect.runtime<never>()
+        const kafka = new Kafka({
+          clientId: settings.clientId,
+          brokers: [...settings.brokers],
+          logLevel: logLevel.INFO,
+          logCreator: forward(runtime),
+          connectionTimeout: 3_000,
+          retry: { initialRetryTime: 100, maxRetryTime: 2_000, retries: 8 }
+        })
+        const admin = kafka.admin()
+        yield* Effect.acquireRelease(
+          kafkaCall(() => admin.connect()).pipe(
+            Effect.tapError(() => Effect.logWarning("kafka admin could not connect yet, retrying")),
+            Effect.retry(Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(60))))
+          ),
+          () => Effect.promise(() => admin.disconnect())
+        )
+        return { kafka, admin, settings }
+      })
+    )
+}
+
+/**
+ * Creates the topics that are missing, with `configs`, and waits for their leaders; existing topics are kept as
+ * they are.
+ */
+export const ensureTopics = (
+  admin: Admin,
+  topics: ReadonlyArray<string>,
+  partitions: number,
+  configs: Readonly<Record<string, string>> = {}
+) =>
+  kafkaCall(() =>
+    admin.createTopics({
+      waitForLeaders: true,
+      topics: [...new Set(topics)].map((topic) => ({
+        topic,
+        numPartitions: partitions,
+        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value }))
+      }))
+    })
+  ).pipe(Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(10)))))
+
+/** An events topic is the event log: its records are kept for good (the broker's default deletes them after 7 days). */
+export const eventLogConfigs = { "retention.ms": "-1" } as const
+
+/** The topics among `topics` whose records the broker deletes after a while, with their `retention.ms`. */
+export const expiringTopics = (admin: Admin, topics: ReadonlyArray<string>) =>
+  kafkaCall(() =>
+    admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [...new Set(topics)].map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: ["retention.ms"] }))
+    })
+  ).pipe(
+    Effect.map(({ resources }) =>
+      resources.flatMap(({ resourceName, configEntries }) => {
+        const retention = configEntries.find((c) => c.configName === "retention.ms")?.configValue
+        return retention === undefined || retention === "-1" ? [] : [{ topic: resourceName, retentionMs: retention }]
+      })
+    )
+  )
+
+/** `/healthz`'s question to Kafka: the cluster's metadata. */
+export const kafkaHealth = (admin: Admin): HealthCheck => ({ name: "kafka", check: kafkaCall(() => admin.describeCluster()) })

@@ -1,0 +1,55 @@
+import { Duration, Effect, Either, Layer, Option, type Scope } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { wallet, walletHandler, WalletState } from "@low/functions"
+import { CommandBus } from "@low/core"
+import { Executor } from "@low/core"
+import { RedisClient } from "./redis/client"
+import { RedisStore } from "./redis/store"
+import { ensureTopics, KafkaClient } from "./client"
+import { KafkaCommandBus } from "./command-bus"
+import { namesOf } from "./config"
+import { runHandlers } from "./handler"
+import { runProjectors } from "./projector"
+import { dropTestData, requireServices, testSettings } from "./testing"
+
+const settings = testSettings("bus", { commandTimeout: Duration.seconds(1) })
+const names = namesOf(settings)
+const infrastructure = Layer.merge(KafkaClient.layer(settings), RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix }))
+const store = RedisStore.layer({ outbox: true })
+const layer = KafkaCommandBus({ handlers: [walletHandler], projectedChannels: new Set([walletHandler.writes]) }).pipe(
+  Layer.provideMerge(Executor.layer()),
+  Layer.provideMerge(store),
+  Layer.provideMerge(infrastructure)
+)
+const run = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof layer> | Scope.Scope>) =>
+  Effect.runPromise(Effect.scoped(Effect.provide(effect, layer)))
+
+beforeAll(async () => {
+  await requireServices()
+  await run(Effect.flatMap(KafkaClient, ({ admin }) => ensureTopics(admin, [names.topic(walletHandler.reads), names.topic(walletHandler.writes)], 2)))
+}, 180_000)
+afterAll(() => dropTestData(settings), 60_000)
+
+describe("kafka command bus", () => {
+  it("given no handler running, when a command is sent, then TIMEOUT at its deadline; once handlers run, the retry with its commandId finds it applied once", { timeout: 120_000 }, async () => {
+    const envelope = { commandId: "open-late", at: "2026-01-01T00:00:00.000Z", freshId: "f" }
+    const open = { _tag: "OpenWallet" as const, walletId: "w-late", owner: "Ada" }
+    const result = await run(Effect.gen(function* () {
+      const bus = yield* CommandBus
+      const started = Date.now()
+      const first = yield* Effect.either(bus.send(walletHandler, open, envelope))
+      const waited = Date.now() - started
+      // The delivery waits in the topic; handlers and projectors that start now take it first, then the retry.
+      const joined = yield* Effect.all([runHandlers([walletHandler]), runProjectors({ handlers: [walletHandler], projectors: wallet.projectors })])
+      yield* Effect.all(joined.map((j) => j.joined))
+      const retried = yield* bus.send(walletHandler, open, { ...envelope, at: "2026-01-01T00:00:05.000Z" })
+      const state = yield* Effect.flatMap(RedisStore, (s) => s.ports.states.get("wallet-w-late", WalletState))
+      return { first, waited, retried, state }
+    }))
+    expect(Either.isLeft(result.first) && result.first.left._tag).toBe("Timeout")
+    expect(result.waited).toBeGreaterThanOrEqual(1_000)
+    expect(result.waited).toBeLessThan(5_000)
+    expect(result.retried).toStrictEqual({ _tag: "Duplicate" })
+    expect(result.state).toStrictEqual(Option.some({ version: 1, state: { walletId: "w-late", owner: "Ada", balance: 0 } }))
+  })
+})

@@ -1,0 +1,87 @@
+import { randomUUID } from "node:crypto"
+import { Effect, Exit, Layer, Schedule, Schema } from "effect"
+import { Partitioners } from "kafkajs"
+import { CommandBus } from "@low/core"
+import { Timeout, Unavailable } from "@low/core"
+import { makeDeadlines } from "@low/core"
+import type { Committed } from "@low/core"
+import type { AnyHandler, Outcome } from "@low/core"
+import { openSubscriber, RedisClient } from "./redis/client"
+import { keysOf } from "./redis/keys"
+import { kafkaCall, KafkaClient } from "./client"
+import { namesOf } from "./config"
+import { rejectionOf, type CommandMessage, type EventMessage } from "./messages"
+import { makeResolver } from "./resolver"
+import { makeBatchingSend } from "./sender"
+
+export interface KafkaCommandBusOptions {
+  readonly handlers: ReadonlyArray<AnyHandler>
+  /** The channels some projector reads: a command's outcome waits for them, and only for them. */
+  readonly projectedChannels: ReadonlySet<string>
+}
+
+/**
+ * The bff's command bus: a command goes to its handler's commands topic keyed by its entity, so one entity's
+ * commands stay in order on one partition; the answer comes once the outcome is known and, for an accepted
+ * command, projected. Kafka down answers UNAVAILABLE; an outcome not known in time, TIMEOUT.
+ */
+export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBusOptions) =>
+  Layer.scoped(
+    CommandBus,
+    Effect.gen(function* () {
+      const { kafka, settings } = yield* KafkaClient
+      const { redis, prefix } = yield* RedisClient
+      const subscriber = yield* openSubscriber(redis)
+      const resolver = yield* makeResolver({ redis, subscriber, keys: keysOf(prefix), instance: randomUUID() })
+      const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false })
+      yield* Effect.acquireRelease(
+        kafkaCall(() => producer.connect()).pipe(Effect.retry(Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(60))))),
+        () => Effect.promise(() => producer.disconnect())
+      )
+      const send = makeBatchingSend(producer)
+      const names = namesOf(settings)
+      const codecs = new Map(
+        handlers.map((h) => [h, { command: Schema.encodeSync(h.command), event: Schema.decodeUnknownSync(h.event) }] as const)
+      )
+      const committed = (decode: (u: unknown) => unknown, events: ReadonlyArray<EventMessage>) =>
+        events.map((e) => ({ ...e, event: decode(e.event) }) as Committed)
+      const deadlines = yield* makeDeadlines(settings.commandTimeout)
+
+      // A caller waits in one Effect.async, resumed once by whichever comes first: its outcome (after the
+      // projection), a failure to send, or its deadline. No fiber, scope or timer is made per command.
+      const run = (handler: AnyHandler, command: unknown, envelope: CommandMessage["envelope"]) =>
+        Effect.suspend(() => {
+          const codec = codecs.get(handler)
+          if (codec === undefined) return Effect.dieMessage(`no handler ${handler.name} in this deployment`)
+          const attempt = randomUUID()
+          const message: CommandMessage = { handler: handler.name, command: codec.command(command), envelope, attempt, replyTo: resolver.replyTo }
+          return Effect.async<Outcome, unknown>((resume) => {
+            let stopWaiting = (): void => undefined
+            const deadline = deadlines.set(() => answer(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
+            const answer = (exit: Exit.Exit<Outcome, unknown>) => {
+              deadline.settle()
+              stopWaiting()
+              resume(exit)
+            }
+            stopWaiting = resolver.onReply(attempt, (reply) => {
+              if (reply._tag === "Rejected") return answer(Exit.fail(rejectionOf(reply.error)))
+              const outcome: Outcome = reply._tag === "Applied"
+                ? { _tag: "Applied", events: committed(codec.event, reply.events) }
+                : { _tag: "Duplicate" }
+              if (!projectedChannels.has(handler.writes)) return answer(Exit.succeed(outcome))
+              stopWaiting = resolver.whenProjected(handler.writes, reply.targets, () => answer(Exit.succeed(outcome)))
+            })
+            send(names.topic(handler.reads), [{ key: handler.entity(command), value: JSON.stringify(message) }]).catch(
+              (cause: unknown) => answer(Exit.fail(new Unavailable({ dependency: "kafka", cause })))
+            )
+            // A caller that stops waiting (interrupted) leaves nothing behind.
+            return Effect.sync(() => {
+              deadline.settle()
+              stopWaiting()
+            })
+          })
+        })
+
+      return CommandBus.of({ send: (handler, command, envelope) => run(handler, command, envelope) as never })
+    })
+  )

@@ -1,0 +1,91 @@
+import { Effect, Layer } from "effect"
+import type { Domain } from "@low/functions"
+import { Executor } from "@low/core"
+import { Health } from "@low/core"
+import { RedisClient, redisHealth, redisRestartLoss } from "./redis/client"
+import { RedisStore } from "./redis/store"
+import { ensureTopics, eventLogConfigs, expiringTopics, KafkaClient, kafkaHealth } from "./client"
+import { KafkaCommandBus } from "./command-bus"
+import { namesOf, type KafkaSettings, type Role } from "./config"
+import { runHandlers } from "./handler"
+import { runProjectors } from "./projector"
+
+export interface KafkaDeploymentOptions {
+  readonly domains: ReadonlyArray<Domain>
+  readonly settings: KafkaSettings
+  /** The roles this process runs besides answering GraphQL (a bff always answers it). */
+  readonly roles: ReadonlyArray<Role>
+}
+
+const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
+  const handlers = domains.flatMap((d) => d.handlers)
+  const projectors = domains.flatMap((d) => d.projectors)
+  const names = namesOf(settings)
+
+  const infrastructure = Layer.merge(
+    KafkaClient.layer(settings),
+    RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })
+  )
+  // The executor hands each commit its handler's event schema, which encodes the events the outbox keeps.
+  const store = RedisStore.layer({ outbox: true })
+  const eventsTopics = handlers.map((h) => names.topic(h.writes))
+  // On start: the topics, and a warning for each thing that would lose acknowledged commands.
+  const prepared = Layer.effectDiscard(
+    Effect.gen(function* () {
+      const { admin } = yield* KafkaClient
+      yield* ensureTopics(admin, handlers.map((h) => names.topic(h.reads)), settings.partitions)
+      yield* ensureTopics(admin, eventsTopics, settings.partitions, eventLogConfigs)
+      // A topic made elsewhere, or before, is not changed here: it is named, so that its owner can.
+      const expiring = yield* expiringTopics(admin, eventsTopics).pipe(
+        Effect.catchAll((failure) =>
+          Effect.as(Effect.logWarning("could not read the events topics' retention", { cause: String(failure.cause) }), []))
+      )
+      for (const { topic, retentionMs } of expiring)
+        yield* Effect.logWarning("an events topic deletes its records: the event log and every rebuild lose them", {
+          topic, retentionMs, fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config retention.ms=-1`
+        })
+      // Entity states, accepted commandIds, unique keys and the outbox live in Redis alone.
+      const loss = yield* Effect.flatMap(RedisClient, ({ redis }) => redisRestartLoss(redis))
+      if (loss !== undefined)
+        yield* Effect.logWarning("a restart of Redis would lose acknowledged commands", {
+          loses: loss, fix: "appendonly yes (appendfsync always to lose nothing, everysec to lose at most a second)"
+        })
+    })
+  )
+  const consumers = Layer.scopedDiscard(
+    Effect.gen(function* () {
+      const joined: Array<Effect.Effect<void>> = []
+      if (roles.includes("handler")) joined.push((yield* runHandlers(handlers)).joined)
+      if (roles.includes("projector")) joined.push((yield* runProjectors({ handlers, projectors })).joined)
+      // Start serving once this process takes part in its groups, or after a while if a join is slow.
+      yield* Effect.all(joined, { concurrency: "unbounded" }).pipe(Effect.timeout("30 seconds"), Effect.ignore)
+    })
+  ).pipe(Layer.provide(Executor.layer()))
+  const health = Layer.effect(
+    Health,
+    Effect.gen(function* () {
+      const { admin } = yield* KafkaClient
+      const { redis } = yield* RedisClient
+      return [kafkaHealth(admin), redisHealth(redis)]
+    })
+  )
+  const bus = KafkaCommandBus({ handlers, projectedChannels: new Set(projectors.map((p) => p.reads)) })
+  const base = Layer.provideMerge(store, infrastructure)
+  return { bus, consumers, health, prepared, base }
+}
+
+/**
+ * The Kafka deployment: Kafka carries commands and events, Redis holds state, outbox, read models and replies.
+ * `server` gives a bff what it serves GraphQL with (and runs this process's other roles beside it); `workers`
+ * runs handlers and/or projectors alone. Topics are created on start.
+ */
+export const KafkaDeployment = {
+  server: (options: KafkaDeploymentOptions) => {
+    const { bus, consumers, health, prepared, base } = partsOf(options)
+    return Layer.mergeAll(bus, consumers, health).pipe(Layer.provide(prepared), Layer.provideMerge(base))
+  },
+  workers: (options: KafkaDeploymentOptions) => {
+    const { consumers, prepared, base } = partsOf(options)
+    return consumers.pipe(Layer.provide(prepared), Layer.provide(base))
+  }
+}

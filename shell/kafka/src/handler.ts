@@ -1,0 +1,107 @@
+import { Duration, Effect, Runtime, Schedule } from "effect"
+import { Partitioners, type EachBatchPayload, type KafkaMessage } from "kafkajs"
+import { Executor, type AnyHandler, type ExecutorPorts } from "@low/core"
+import { call, RedisClient } from "./redis/client"
+import { keysOf } from "./redis/keys"
+import { RedisStore } from "./redis/store"
+import { kafkaCall, KafkaClient } from "./client"
+import { namesOf } from "./config"
+import { runConsumer } from "./consumer"
+import { makeDecide, routeOf } from "./delivery"
+import { CommandMessage, decodeJson } from "./messages"
+import { makeSender } from "./sender"
+
+const parse = decodeJson(CommandMessage)
+
+interface Delivery {
+  readonly lane: string
+  readonly delivery: CommandMessage
+  readonly stale: boolean
+}
+
+/**
+ * The event handlers as a consumer group over the commands topics. Per partition batch: deliveries answered
+ * before are skipped; each entity's commands run in order through the Executor (state in Redis; the commit also
+ * fills the outbox), other entities' alongside; the events are published with the idempotent producer, then
+ * marked published and the replies written; only then is the offset committed. A crash anywhere redelivers the
+ * batch, and the redelivery changes nothing twice: accepted commands come back as duplicates and republish what
+ * the outbox still holds.
+ */
+export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
+  Effect.gen(function* () {
+    const { kafka, settings } = yield* KafkaClient
+    const { redis, prefix } = yield* RedisClient
+    const store = yield* RedisStore
+    const decide = makeDecide(yield* Executor, store)
+    const keys = keysOf(prefix)
+    const names = namesOf(settings)
+    // The consumer runs each batch with the ports this layer was given, once, rather than per command.
+    const runtime = yield* Effect.runtime<ExecutorPorts>()
+    // Unbounded retries keep the idempotent producer's sequence numbers valid across a broker restart.
+    const producer = kafka.producer({
+      idempotent: true,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
+      createPartitioner: Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false
+    })
+    yield* Effect.acquireRelease(
+      kafkaCall(() => producer.connect()).pipe(Effect.retry(Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(60))))),
+      () => Effect.promise(() => producer.disconnect())
+    )
+    const publish = makeSender(producer)
+    const routes = new Map(handlers.map((handler) => [names.topic(handler.reads), routeOf(handler, names.topic)] as const))
+    const ttl = Duration.toMillis(settings.replyTtl)
+
+    // A message no bff could have sent is logged and passed over: it must not block its partition.
+    const readable = (message: KafkaMessage): Array<Delivery> => {
+      try {
+        const stale = Date.now() - Number(message.timestamp) > ttl
+        return [{ lane: message.key?.toString() ?? "", delivery: parse(message.value?.toString() ?? ""), stale }]
+      } catch (cause) {
+        Runtime.runFork(runtime)(Effect.logError("unreadable command skipped", { offset: message.offset, cause: String(cause) }))
+        return []
+      }
+    }
+
+    const handleBatch = (payload: EachBatchPayload) =>
+      Effect.gen(function* () {
+        const route = routes.get(payload.batch.topic)
+        const deliveries = payload.batch.messages.flatMap(readable)
+        if (route === undefined || deliveries.length === 0) return
+        const answered = yield* call(() => redis.mget(deliveries.map(({ delivery }) => keys.reply(delivery.attempt))))
+        // One lane per entity: its commands in order, other entities' alongside. A delivery sent twice (a producer
+        // retry) is decided once: deciding it again after a rejection could apply what was answered as refused.
+        const lanes = new Map<string, Array<Delivery>>()
+        const seen = new Set<string>()
+        deliveries.forEach((d, i) => {
+          if (answered[i] != null || seen.has(d.delivery.attempt)) return
+          seen.add(d.delivery.attempt)
+          lanes.set(d.lane, [...(lanes.get(d.lane) ?? []), d])
+        })
+        const decided = (yield* Effect.forEach(lanes.values(), (lane) => Effect.forEach(lane, (d) => decide(route, d.delivery, d.stale)), {
+          concurrency: "unbounded"
+        })).flat()
+        // A command delivered twice in one batch comes back as a duplicate while its events still wait here.
+        const events = new Map(decided.flatMap((d) => d.events.map((e) => [e.id, { key: d.key, value: JSON.stringify(e) }] as const)))
+        yield* publish(route.out, [...events.values()])
+        const pipeline = redis.pipeline()
+        for (const { delivery, entity, reply, events } of decided) {
+          if (events.length > 0) store.outbox.markPublished(pipeline, entity, delivery.envelope.commandId)
+          if (reply === undefined) continue
+          const json = JSON.stringify(reply)
+          pipeline.set(keys.reply(delivery.attempt), json, "PX", ttl)
+          pipeline.publish(delivery.replyTo, `{"attempt":${JSON.stringify(delivery.attempt)},"reply":${json}}`)
+        }
+        const results = yield* call(() => pipeline.exec())
+        const failed = results?.find(([error]) => error !== null)
+        if (failed !== undefined) return yield* call(() => Promise.reject(failed[0]))
+      })
+
+    return yield* runConsumer(kafka, {
+      groupId: names.handlersGroup,
+      topics: [...routes.keys()],
+      fromBeginning: true,
+      tuning: settings.consumer,
+      eachBatch: (payload) => Runtime.runPromise(runtime)(handleBatch(payload))
+    })
+  })

@@ -1,0 +1,121 @@
+import { Context, Effect, Either, Layer, Option, type Schema } from "effect"
+import { EntityStates, PortFailure, UniqueIndex, type StoredEvent, type WriteOp } from "@low/functions"
+import { WriteConflict } from "@low/core"
+import { EventStore, eventEncoderOf, eventsOf, type Commit, type Committed } from "@low/core"
+import { decodedBy, encodedBy } from "@low/core"
+import { Views } from "@low/core"
+import { call, defineScript, RedisClient } from "./client"
+import { keysOf } from "./keys"
+import { commitScript, pushChanges, ScriptArgs } from "./lua"
+import { makeOutbox } from "./outbox"
+import { makeProjection, makeRedisViews } from "./views"
+
+type Event = { readonly _tag: string }
+
+export interface RedisStoreOptions {
+  /**
+   * Also keep each commit's events in an outbox, encoded by the commit's event schema (as they are without one),
+   * until their publisher marks them published: the events then survive a crash between the commit and their
+   * publication.
+   */
+  readonly outbox?: boolean
+}
+
+/** The last version each stream reached in a commit: what a reader waits for to see the commit projected. */
+export const targetsOf = (events: ReadonlyArray<StoredEvent<Event>>): Array<readonly [string, number]> =>
+  [...new Map(events.map((e) => [e.stream, e.version] as const)).entries()]
+
+const corrupt = (cause: unknown) => new PortFailure({ dependency: "redis", cause })
+
+/** Every port in Redis, with the extras the Kafka deployment builds on (projection writes, the outbox). */
+export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: RedisStoreOptions = {}) => {
+  const keys = keysOf(prefix)
+  const commitLua = defineScript(redis, "lowCommit", commitScript)
+  const of = <T extends WriteOp["_tag"]>(ops: ReadonlyArray<WriteOp>, tag: T) =>
+    ops.filter((op): op is Extract<WriteOp, { _tag: T }> => op._tag === tag)
+
+  const commit = (c: Commit): Effect.Effect<ReadonlyArray<Committed>, WriteConflict | PortFailure> =>
+    Effect.suspend(() => {
+      const events = eventsOf(c)
+      const args = new ScriptArgs()
+      args.push(args.key(keys.accepted(c.entity)), c.commandId, JSON.stringify({ f: c.fingerprint, t: targetsOf(events) }))
+      const appends = of(c.ops, "Append")
+      args.push(appends.length)
+      for (const op of appends) args.push(args.key(keys.stream(op.stream)), op.expectedVersion, op.expectedVersion + op.events.length)
+      const claims = of(c.ops, "Claim")
+      args.push(claims.length)
+      for (const op of claims) args.push(args.key(keys.unique(op.index)), op.key, op.owner)
+      const states = of(c.ops, "SaveState")
+      args.push(states.length)
+      for (const op of states) {
+        args.push(args.key(keys.stream(op.stream)), op.version, JSON.stringify(encodedBy(op.schema)(op.state)))
+      }
+      args.push(events.length, args.key(keys.position))
+      if (options.outbox !== true) args.push("0", "")
+      else {
+        const encode = eventEncoderOf(c)
+        const encoded = events.map((e) => ({ ...e, event: encode(e.event) }))
+        args.push(args.key(keys.outbox(c.entity)), JSON.stringify(encoded))
+      }
+      for (const event of events) pushChanges(args, keys, c.project(event), event.version)
+      return Effect.flatMap(commitLua(args.keys, args.args), (reply) => {
+        const [status, value] = reply as [string, string]
+        if (status === "conflict") return Effect.fail(new WriteConflict({ reason: value }))
+        const first = Number(value) - events.length + 1
+        return Effect.succeed(events.map((event, i): Committed => ({ ...event, position: first + i })))
+      })
+    })
+
+  const decodeState = <S, I>(schema: Schema.Schema<S, I>, version: string, state: string) =>
+    Effect.try({ try: () => JSON.parse(state) as unknown, catch: corrupt }).pipe(
+      Effect.flatMap((json) => Either.mapLeft(decodedBy(schema)(json) as Either.Either<S, unknown>, corrupt)),
+      Effect.map((decoded) => ({ version: Number(version), state: decoded }))
+    )
+
+  return {
+    keys,
+    /** Applies encoded view changes atomically: the projectors' write. */
+    project: makeProjection(redis),
+    outbox: makeOutbox(redis, keys),
+    ports: {
+      states: EntityStates.of({
+        get: (stream, schema) =>
+          Effect.flatMap(call(() => redis.hmget(keys.stream(stream), "sv", "st")), ([version, state]) =>
+            version == null || state == null
+              ? Effect.succeed(Option.none())
+              : Effect.asSome(decodeState(schema, version, state))
+          )
+      }),
+      unique: UniqueIndex.of({
+        get: (index, key) => Effect.map(call(() => redis.hget(keys.unique(index), key)), Option.fromNullable)
+      }),
+      events: EventStore.of({
+        commit,
+        accepted: (entity, commandId) =>
+          Effect.map(call(() => redis.hget(keys.accepted(entity), commandId)), (value) =>
+            Option.map(Option.fromNullable(value), (json) => (JSON.parse(json) as { f: string }).f)
+          )
+      }),
+      views: makeRedisViews(redis, keys)
+    }
+  }
+}
+
+export type RedisStoreShape = ReturnType<typeof makeRedisStore>
+
+/** The Redis store itself, for the consumers that project into it and publish its outbox. */
+export class RedisStore extends Context.Tag("low/shell/adapters/redis/RedisStore")<RedisStore, RedisStoreShape>() {
+  /** Every port backed by the Redis of `RedisClient`. */
+  static readonly layer = (options: RedisStoreOptions = {}) =>
+    Layer.effectContext(
+      Effect.map(RedisClient, (client) => {
+        const store = makeRedisStore(client, options)
+        return Context.make(RedisStore, store).pipe(
+          Context.add(EntityStates, store.ports.states),
+          Context.add(UniqueIndex, store.ports.unique),
+          Context.add(EventStore, store.ports.events),
+          Context.add(Views, store.ports.views)
+        )
+      })
+    )
+}

@@ -1,0 +1,113 @@
+import { Context, Effect, Layer, Schedule } from "effect"
+import pg from "pg"
+import { PortFailure } from "@low/functions"
+import type { HealthCheck } from "@low/core"
+
+/** How to reach Postgres and how long to wait for it. */
+export interface PgOptions {
+  readonly connectionString: string
+  /** Connections in the pool (default 16). */
+  readonly max?: number
+  /** Longest wait for a connection, from the pool or a fresh one (default 5 s). */
+  readonly connectionTimeoutMs?: number
+  /** Longest a statement may run, enforced by the server and by the client (default 10 s). */
+  readonly statementTimeoutMs?: number
+  readonly applicationName?: string
+}
+
+/** The name failures and health checks report. */
+export const dependency = "postgres"
+
+/** SQLSTATE classes after which a connection cannot be trusted: connection failures, shutdowns, internal errors. */
+const brokenStates = /^(08|57P|XX)/
+
+/** Whether an error leaves the connection unusable: anything not answered by the server as a plain SQL error. */
+const breaksConnection = (error: unknown): boolean => {
+  if (!(error instanceof pg.DatabaseError)) return true
+  return error.code === undefined || brokenStates.test(error.code)
+}
+
+/** The SQLSTATE of a failure, when the server answered one. */
+export const sqlState = (failure: PortFailure): string | undefined =>
+  failure.cause instanceof pg.DatabaseError ? failure.cause.code : undefined
+
+/**
+ * Runs `use` on a pooled connection. A connection is given back broken (`release(err)`) when the error says it
+ * may be, so that the pool replaces it instead of handing a dead socket to the next caller.
+ */
+export const onClient = async <A>(pool: pg.Pool, use: (client: pg.PoolClient) => Promise<A>): Promise<A> => {
+  const client = await pool.connect()
+  let broken: Error | undefined
+  try {
+    return await use(client)
+  } catch (error) {
+    if (breaksConnection(error)) broken = error instanceof Error ? error : new Error(String(error))
+    throw error
+  } finally {
+    client.release(broken)
+  }
+}
+
+const failure = (cause: unknown) => new PortFailure({ dependency, cause })
+
+/** A pool of connections with every failure typed as a PortFailure. */
+export interface PgClient {
+  readonly pool: pg.Pool
+  readonly query: <R extends pg.QueryResultRow = pg.QueryResultRow>(
+    query: pg.QueryConfig
+  ) => Effect.Effect<pg.QueryResult<R>, PortFailure>
+  /** Runs `use` on one connection (a transaction, LISTEN); the connection is released whatever happens. */
+  readonly withClient: <A>(use: (client: pg.PoolClient) => Promise<A>) => Effect.Effect<A, PortFailure>
+}
+
+/** The pool the Postgres adapters share. */
+export class Pg extends Context.Tag("low/shell/postgres/Pg")<Pg, PgClient>() {}
+
+/** Opens a pool that survives restarts: dead connections are dropped, errors are logged, never thrown. */
+export const makePool = (options: PgOptions): pg.Pool => {
+  const statementTimeout = options.statementTimeoutMs ?? 10_000
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 16,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 5_000,
+    idleTimeoutMillis: 30_000,
+    statement_timeout: statementTimeout,
+    // The client gives up a little after the server would, in case the server no longer answers at all.
+    query_timeout: statementTimeout + 2_000,
+    idle_in_transaction_session_timeout: statementTimeout * 3,
+    keepAlive: true,
+    application_name: options.applicationName ?? "low"
+  })
+  // An idle connection killed by the server emits here; the pool has already dropped it.
+  pool.on("error", (error) => Effect.runFork(Effect.logWarning("postgres idle connection lost", { error: error.message })))
+  // A connection killed while checked out between two queries would otherwise throw an unhandled 'error'.
+  pool.on("connect", (client) => client.on("error", () => undefined))
+  return pool
+}
+
+const client = (pool: pg.Pool): PgClient => ({
+  pool,
+  query: <R extends pg.QueryResultRow>(query: pg.QueryConfig) =>
+    Effect.tryPromise({ try: () => onClient(pool, (c) => c.query<R>(query)), catch: failure }),
+  withClient: (use) => Effect.tryPromise({ try: () => onClient(pool, use), catch: failure })
+})
+
+/** A pool for as long as the layer lives, checked to answer (retried while Postgres starts). */
+export const PgLayer = (options: PgOptions) =>
+  Layer.scoped(
+    Pg,
+    Effect.acquireRelease(
+      Effect.sync(() => client(makePool(options))),
+      ({ pool }) => Effect.promise(() => pool.end().catch(() => undefined))
+    ).pipe(
+      Effect.tap((pg) =>
+        pg.query({ text: "select 1" }).pipe(
+          Effect.tapError((e) => Effect.logWarning("waiting for postgres", { error: String(e.cause) })),
+          Effect.retry(Schedule.spaced("500 millis").pipe(Schedule.intersect(Schedule.recurs(60))))
+        )
+      )
+    )
+  )
+
+/** `/healthz`'s check of the database. */
+export const postgresHealth = (pg: PgClient): HealthCheck => ({ name: dependency, check: pg.query({ text: "select 1" }) })

@@ -1,7 +1,0 @@
-export * from "./pool"
-export * from "./migrations"
-export * from "./store"
-export * from "./subscription"
-export * from "./wake-up"
-export * from "./rebuild"
-export * from "./projection"

@@ -1,0 +1,50 @@
+import { spawn, type ChildProcess } from "node:child_process"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("../../../", import.meta.url))
+const start = fileURLToPath(new URL("../../tooling/src/start.ts", import.meta.url))
+
+/** A project's process started by a test: `pnpm start <project> …` without pnpm. */
+export interface ProjectProcess {
+  readonly child: ChildProcess
+  /** The GraphQL URL, once it listens (a process without the bff role never does). */
+  readonly url: Promise<string>
+  readonly exited: Promise<number | null>
+  /** Everything it printed so far, for failure messages. */
+  readonly output: () => string
+  /** Sends `signal` (SIGTERM unless told) unless it has ended, and waits for it to be gone. */
+  readonly stop: (signal?: NodeJS.Signals) => Promise<void>
+}
+
+/**
+ * Starts `project` with `args` and `env` on a free port. Node runs tsx's loader itself rather than the tsx CLI:
+ * the CLI runs the program in a grandchild, which a SIGKILL of the child would leave running.
+ */
+export const spawnProject = (project: string, { args = [], env = {} }: { args?: ReadonlyArray<string>; env?: Record<string, string> } = {}): ProjectProcess => {
+  const child = spawn(process.execPath, ["--import", "tsx", start, project, ...args], {
+    cwd: root,
+    env: { ...process.env, PORT: "0", LOG_LEVEL: "Info", ...env },
+    stdio: ["ignore", "pipe", "pipe"]
+  })
+  let output = ""
+  let listening: (url: string) => void = () => undefined
+  const url = new Promise<string>((resolve) => (listening = resolve))
+  const read = (chunk: Buffer) => {
+    output += chunk.toString()
+    const port = /Listening on http:\/\/[^\s"]*:(\d+)/.exec(output)?.[1]
+    if (port !== undefined) listening(`http://127.0.0.1:${port}/graphql`)
+  }
+  child.stdout.on("data", read)
+  child.stderr.on("data", read)
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
+  return {
+    child,
+    url,
+    exited,
+    output: () => output,
+    stop: async (signal = "SIGTERM") => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal)
+      await exited
+    }
+  }
+}

@@ -1,0 +1,50 @@
+// `pnpm bench [executor] [graphql] ...`: the benchmarks behind BENCHMARKS.md (all of them when none is named).
+import { spawnSync } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { executorBench } from "./bench/executor"
+import { graphqlBench } from "./bench/graphql"
+import { startProjectProcess } from "./bench/server-process"
+
+const benches: Record<string, () => Promise<void>> = {
+  executor: async () => {
+    console.log("## In-process executor: credits and debits over 1000 wallets (median of 3 rounds)\n")
+    console.log("| in flight | callers | executor cmd/s | async/await baseline cmd/s | executor cost / baseline cost |")
+    console.log("|---|---|---|---|---|")
+    for (const [inFlight, interruptible] of [[1, false], [64, false], [64, true]] as const) {
+      const r = await executorBench({ wallets: 1000, commands: 100_000, inFlight, rounds: 3, interruptible })
+      const callers = interruptible ? "interruptible" : "lanes (uninterruptible)"
+      console.log(`| ${inFlight} | ${callers} | ${r.executorPerSecond} | ${r.baselinePerSecond} | ${r.costRatio.toFixed(2)}× |`)
+    }
+  },
+  graphql: async () => {
+    console.log("\n## GraphQL over HTTP, in-memory project: 50 connections, 10 s, credits and debits over 1000 wallets\n")
+    const server = await startProjectProcess("in-memory", 4710)
+    try {
+      const r = await graphqlBench({ url: server.url, wallets: 1000, connections: 50, seconds: 10 })
+      console.log("| mutations/s | p50 ms | p99 ms | non-2xx | errors | outcomes |")
+      console.log("|---|---|---|---|---|---|")
+      console.log(`| ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${JSON.stringify(r.outcomes)} |`)
+    } finally {
+      await server.stop()
+    }
+  }
+}
+
+/** A benchmark that is a script of its own, run in a fresh process. */
+const script = (path: string) => async () => {
+  const file = fileURLToPath(new URL(`../${path}`, import.meta.url))
+  const { status } = spawnSync(process.execPath, ["--import", "tsx", file], { stdio: "inherit" })
+  if (status !== 0) throw new Error(`${path} exited with ${status}`)
+}
+benches["postgres"] = script("bench/postgres.ts")
+benches["kafka"] = script("bench/kafka.ts")
+
+const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches)
+for (const name of chosen) {
+  const bench = benches[name]
+  if (bench === undefined) {
+    console.error(`No benchmark "${name}". Benchmarks: ${Object.keys(benches).join(", ")}`)
+    process.exit(2)
+  }
+  await bench()
+}

@@ -1,0 +1,83 @@
+// `pnpm bench kafka`: the graphql-kafka project end to end — mutations/s and latency through
+// GraphQL at a fixed offered load and at saturation, as one process and as a bff beside a handler+projector
+// process, with the in-memory project as the baseline of the same machine; then command → projection latency.
+import { spawn } from "node:child_process"
+import { fileURLToPath } from "node:url"
+import { Effect } from "effect"
+import { graphqlBench } from "./graphql"
+import { startProjectProcess } from "./server-process"
+import { projectionLatency } from "./kafka-latency"
+import { kafkaSettings } from "@low/kafka"
+import { dropTestData, envOf, requireServices, testSettings } from "@low/kafka/testing"
+
+const seconds = Number(process.env["BENCH_SECONDS"] ?? 20)
+const port = Number(process.env["BENCH_PORT"] ?? 4720)
+const root = fileURLToPath(new URL("../../../../", import.meta.url))
+// Production consumer settings: the bench measures the deployment as it runs, not as tests tune it.
+const fresh = (label: string) => testSettings(label, { consumer: Effect.runSync(kafkaSettings).consumer })
+const quiet = { LOG_LEVEL: "WARN" }
+
+/** A warm-up (not reported: the JIT and the consumers' first batches), then 100/s and 500/s offered, then saturation. */
+const rows = async (name: string, url: string) => {
+  await graphqlBench({ url, wallets: 100, connections: 50, seconds: 5 })
+  await row(name, url, 50, 100)
+  await row(name, url, 100, 500)
+  await row(name, url, 200)
+}
+
+/** The consumer roles in a process of their own (no HTTP, so no health endpoint to wait for: they catch up from Kafka). */
+const startWorkers = (env: Record<string, string>) => {
+  const child = spawn(process.execPath, ["--import", "tsx", "shell/tooling/src/start.ts", "graphql-kafka", "--role", "handler,projector"], {
+    cwd: root,
+    env: { ...process.env, ...env, ...quiet },
+    stdio: ["ignore", "inherit", "inherit"]
+  })
+  return () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))))
+}
+
+const row = async (name: string, url: string, connections: number, rate?: number) => {
+  const r = await graphqlBench({ url, wallets: 1000, connections, seconds, ...(rate === undefined ? {} : { rate }) })
+  console.log(`| ${name} | ${rate ?? "saturation"} | ${connections} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${JSON.stringify(r.outcomes)} |`)
+}
+
+await requireServices()
+console.log(`## GraphQL over HTTP: credits and debits over 1000 wallets, ${seconds} s per row\n`)
+console.log("| deployment | offered load/s | connections | mutations/s | p50 ms | p99 ms | non-2xx | errors | outcomes |")
+console.log("|---|---|---|---|---|---|---|---|---|")
+
+const baseline = await startProjectProcess("in-memory", port, quiet)
+try {
+  await rows("in-memory (baseline)", baseline.url)
+} finally {
+  await baseline.stop()
+}
+
+for (const split of [false, true]) {
+  const settings = fresh(split ? "bench-split" : "bench-one")
+  const env = { ...envOf(settings), ...quiet }
+  const stopWorkers = split ? startWorkers(env) : async () => undefined
+  const bff = await startProjectProcess("graphql-kafka", port, split ? { ...env, ROLE: "bff" } : env)
+  const name = split ? "graphql-kafka, bff + handler/projector processes" : "graphql-kafka, one process"
+  try {
+    await rows(name, bff.url)
+  } finally {
+    await bff.stop()
+    await stopWorkers()
+    await dropTestData(settings)
+  }
+}
+
+const settings = fresh("bench-latency")
+const stopWorkers = startWorkers(envOf(settings))
+try {
+  const rate = 500
+  const p = await Effect.runPromise(projectionLatency(settings, { rate, seconds: Math.min(seconds, 10), wallets: 100 }))
+  console.log(`\n## graphql-kafka: command → projection through the command bus (no HTTP), ${rate}/s offered, handler+projector process\n`)
+  console.log("| commands sent | failed | p50 ms | p99 ms |")
+  console.log("|---|---|---|---|")
+  console.log(`| ${p.sent} | ${p.failed} | ${p.p50.toFixed(1)} | ${p.p99.toFixed(1)} |`)
+} finally {
+  await stopWorkers()
+  await dropTestData(settings)
+}
+process.exit(0)
