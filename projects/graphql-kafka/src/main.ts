@@ -1,13 +1,11 @@
 import { Effect, Layer } from "effect"
-import { inviteCustomer, wallet } from "@low/functions"
 import { portConfig, runServer, serve, type ServerOptions } from "@low/graphql"
 import { KafkaDeployment, kafkaSettings, rebuildReadModels, rolesOf, runWorkers, type KafkaSettings, type Role } from "@low/kafka"
-
-const domains = [wallet, inviteCustomer]
+import { domains } from "./domains"
 
 /** A bff serving GraphQL on `server`, running `roles` (all by default) beside it. */
 export const GraphqlKafka = (server: ServerOptions, settings: KafkaSettings, roles: ReadonlyArray<Role> = ["bff", "handler", "projector"]) =>
-  serve(server).pipe(Layer.provide(KafkaDeployment.server({ domains, settings, roles })))
+  serve(server).pipe(Layer.provide(KafkaDeployment.server({ domains: server.domains, settings, roles })))
 
 /** `pnpm start graphql-kafka [--role bff|handler|projector[,…]]` (or ROLE=…). */
 export const main = () => {
@@ -15,7 +13,9 @@ export const main = () => {
   if (!roles.includes("bff")) {
     return runWorkers(Layer.unwrapEffect(Effect.map(kafkaSettings, (settings) => KafkaDeployment.workers({ domains, settings, roles }))))
   }
-  return runServer(Layer.unwrapEffect(Effect.zipWith(kafkaSettings, portConfig, (settings, port) => GraphqlKafka({ port, host: "0.0.0.0" }, settings, roles))))
+  return runServer(Layer.unwrapEffect(
+    Effect.zipWith(kafkaSettings, portConfig, (settings, port) => GraphqlKafka({ port, host: "0.0.0.0", domains }, settings, roles))
+  ))
 }
 
 /**

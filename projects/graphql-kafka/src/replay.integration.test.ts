@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { inviteCustomer, wallet } from "@low/functions"
+import { testDomains } from "./domains"
 import { namesOf } from "@low/kafka"
 import { awaitCaughtUp } from "@low/kafka"
 import { replayReadModels } from "@low/kafka"
@@ -46,7 +46,7 @@ describe("graphql-kafka replay", () => {
     } finally {
       await admin.disconnect()
     }
-    await Effect.runPromise(replayReadModels([wallet, inviteCustomer], rebuilt))
+    await Effect.runPromise(replayReadModels(testDomains, rebuilt))
 
     const live = await dumpKeys(settings.redisPrefix, readModels)
     const replayed = await dumpKeys(rebuilt.redisPrefix, readModels)

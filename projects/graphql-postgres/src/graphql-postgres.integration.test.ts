@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
 import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
 import { describeConformance } from "@low/testing/conformance"
+import { testDomains } from "./domains"
 import { GraphqlPostgres } from "./main"
 
 let database: TestDatabase
@@ -9,7 +10,7 @@ let server: RunningServer
 
 beforeAll(async () => {
   database = await createTestDatabase()
-  server = await startServer(GraphqlPostgres({ port: 0, databaseUrl: database.url }))
+  server = await startServer(GraphqlPostgres({ port: 0, databaseUrl: database.url, domains: testDomains }))
 })
 
 afterAll(async () => {

@@ -1,12 +1,8 @@
 import { Config, Effect, Layer } from "effect"
-import { inviteCustomer, wallet } from "@low/functions"
 import { CommandBus, Executor, Logging } from "@low/core"
 import { portConfig, runServer, serve, type ServerOptions } from "@low/graphql"
 import { Pg, PgLayer, PostgresStore, rebuildViews } from "@low/postgres"
-
-const domains = [wallet, inviteCustomer]
-const handlers = domains.flatMap((d) => d.handlers)
-const projectors = domains.flatMap((d) => d.projectors)
+import { domains } from "./domains"
 
 /** The database from DATABASE_URL. */
 export const databaseUrlConfig = Config.string("DATABASE_URL").pipe(
@@ -24,22 +20,22 @@ export interface GraphqlPostgresOptions extends ServerOptions {
 export const GraphqlPostgres = ({ databaseUrl, ...server }: GraphqlPostgresOptions) =>
   serve(server).pipe(
     Layer.provide(CommandBus.direct),
-    Layer.provide(Executor.layer({ inlineProjectors: projectors })),
+    Layer.provide(Executor.layer({ inlineProjectors: server.domains.flatMap((d) => d.projectors) })),
     Layer.provide(PostgresStore({ connectionString: databaseUrl }))
   )
 
 export const main = () =>
   runServer(Layer.unwrapEffect(Effect.map(
     Effect.all([portConfig, databaseUrlConfig]),
-    ([port, databaseUrl]) => GraphqlPostgres({ port, host: "0.0.0.0", databaseUrl })
+    ([port, databaseUrl]) => GraphqlPostgres({ port, host: "0.0.0.0", databaseUrl, domains })
   )))
 
 /** Rebuilds every read model of the database at DATABASE_URL from its event log. */
 export const rebuild = () =>
   Effect.runPromise(
     Effect.flatMap(databaseUrlConfig, (databaseUrl) =>
-      Effect.flatMap(Pg, (pg) => rebuildViews(pg, { handlers, projectors })).pipe(
-        Effect.provide(PgLayer({ connectionString: databaseUrl }))
-      )
+      Effect.flatMap(Pg, (pg) =>
+        rebuildViews(pg, { handlers: domains.flatMap((d) => d.handlers), projectors: domains.flatMap((d) => d.projectors) })
+      ).pipe(Effect.provide(PgLayer({ connectionString: databaseUrl })))
     ).pipe(Effect.provide(Logging))
   )

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
 import { errorCode, gql } from "@low/testing"
 import { accepted } from "@low/testing/conformance/expectations"
 import { documents, makeApi, makeIds } from "@low/testing/conformance/fixtures"
+import { testDomains } from "./domains"
 import { GraphqlPostgres } from "./main"
 
 let database: TestDatabase
@@ -30,7 +31,7 @@ const eventually = async <A>(probe: () => Promise<A>, ok: (a: A) => boolean, dea
 
 beforeAll(async () => {
   database = await createTestDatabase()
-  server = await startServer(GraphqlPostgres({ port: 0, databaseUrl: database.url }))
+  server = await startServer(GraphqlPostgres({ port: 0, databaseUrl: database.url, domains: testDomains }))
 })
 afterAll(async () => {
   await restore().catch(() => undefined)

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
 import { describeConformance } from "@low/testing/conformance"
+import { testDomains } from "./domains"
 import { InMemory } from "./main"
 
 let server: RunningServer
 beforeAll(async () => {
-  server = await startServer(InMemory({ port: 0 }))
+  server = await startServer(InMemory({ port: 0, domains: testDomains }))
 })
 afterAll(() => server.close())
 

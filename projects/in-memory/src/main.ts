@@ -1,20 +1,18 @@
 import { Effect, Layer } from "effect"
-import { inviteCustomer, wallet } from "@low/functions"
 import { Executor, Health, InProcessEventSystem, MemoryStore } from "@low/core"
 import { portConfig, runServer, serve, type ServerOptions } from "@low/graphql"
-
-const domains = [wallet, inviteCustomer]
+import { domains } from "./domains"
 
 /** Everything in one process: memory ports, the in-process event system, the GraphQL server. */
 export const InMemory = (server: ServerOptions) =>
   serve(server).pipe(
     Layer.provide(InProcessEventSystem({
-      handlers: domains.flatMap((d) => d.handlers),
-      projectors: domains.flatMap((d) => d.projectors)
+      handlers: server.domains.flatMap((d) => d.handlers),
+      projectors: server.domains.flatMap((d) => d.projectors)
     })),
     Layer.provide(Executor.layer()),
     Layer.provideMerge(MemoryStore.layer),
     Layer.provide(Health.none)
   )
 
-export const main = () => runServer(Layer.unwrapEffect(Effect.map(portConfig, (port) => InMemory({ port, host: "0.0.0.0" }))))
+export const main = () => runServer(Layer.unwrapEffect(Effect.map(portConfig, (port) => InMemory({ port, host: "0.0.0.0", domains }))))

@@ -1,7 +1,7 @@
 import { Cause, Context, Effect, type Fiber, Either, FiberRef, Layer, LogLevel, Option, RuntimeFlags, Schedule, type Schema } from "effect"
 import {
   EntityStates, UniqueIndex, Writes,
-  type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type ViewChange, type WriteOp
+  type AnyHandler, type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type ViewChange, type WriteOp
 } from "@low/functions"
 import { IdempotencyConflict, Unavailable, type WriteConflict } from "./errors"
 import { EventStore, type Committed } from "./event-store"
@@ -9,9 +9,7 @@ import { canonicalJson } from "./canonical-json"
 import { makeKeyedLock } from "./keyed-lock"
 import { readThrough } from "./state-cache"
 
-// Handlers and projectors are stored side by side for many domains, so their types are erased here.
-export type AnyHandler = EventHandler<any, any, any, any>
-export type AnyProjector = Projector<any>
+export type { AnyHandler, AnyProjector } from "@low/functions"
 
 /** What an accepted command did: the events it committed, or nothing because it was accepted before. */
 export type Outcome =
@@ -25,7 +23,7 @@ export type RunError<H extends AnyHandler> =
 
 export interface ExecutorOptions {
   /** Projectors whose changes commit in the same write as the events (read-your-writes at no extra trip). */
-  readonly inlineProjectors?: ReadonlyArray<AnyProjector>
+  readonly inlineProjectors?: ReadonlyArray<Projector<any>>
   /** How often a command whose write met a concurrent one is tried again. */
   readonly conflictRetries?: Schedule.Schedule<unknown, unknown>
 }

@@ -1,62 +1,45 @@
 import { Cause, Effect, Option } from "effect"
 import { GraphQLError } from "graphql"
-import type { AlreadyInvited, PortFailure, WalletRejection } from "@low/functions"
-import type { BadInput, IdempotencyConflict, Timeout, Unavailable } from "@low/core"
+import type { ErrorAnswer } from "@low/functions"
 
-/** Every failure the contract names. */
-export type ContractError =
-  | BadInput | WalletRejection | AlreadyInvited | IdempotencyConflict | Unavailable | Timeout | PortFailure
+/** The answers of a domain's rejections, by tag. */
+export type ErrorAnswers = Readonly<Record<string, (rejection: any) => ErrorAnswer>>
 
-const coded = (code: string, message: string, extensions: Record<string, unknown> = {}) =>
-  new GraphQLError(message, { extensions: { code, ...extensions } })
+type Tagged = { readonly _tag: string } & Readonly<Record<string, unknown>>
 
 const retry = "retry with the same commandId"
 
-/** The contract's error for a failure it names. */
-export const toGraphQLError = (e: ContractError): GraphQLError => {
-  switch (e._tag) {
-    case "BadInput":
-      return coded("BAD_USER_INPUT", e.message)
-    case "WalletNotFound":
-      return coded("WALLET_NOT_FOUND", `No wallet ${e.walletId} was opened.`)
-    case "IdempotencyConflict":
-      return coded("IDEMPOTENCY_CONFLICT", `commandId ${e.commandId} was used before with a different command.`)
-    case "WalletExists":
-      return coded("WALLET_EXISTS", `Wallet ${e.walletId} is already open.`)
-    case "InsufficientFunds":
-      return coded("INSUFFICIENT_FUNDS", `The balance ${e.balance} is lower than ${e.amount}.`, { balance: e.balance, amount: e.amount })
-    case "BalanceLimit":
-      return coded("BALANCE_LIMIT", "The credit would take the balance over 2147483647.", { balance: e.balance, amount: e.amount })
-    case "AlreadyInvited":
-      return coded("ALREADY_INVITED", `${e.email} was invited before.`, { customerId: e.customerId })
-    case "Unavailable":
-    case "PortFailure":
-      return coded("UNAVAILABLE", `${e.dependency} is unavailable; ${retry}.`)
-    case "Timeout":
-      return coded("TIMEOUT", `The outcome was not known in time; ${retry}.`)
-  }
+/** The failures every API has, whatever its domains: the codes of the machinery. */
+const machinery: ErrorAnswers = {
+  BadInput: (e: { message: string }) => ({ code: "BAD_USER_INPUT", message: e.message }),
+  IdempotencyConflict: (e: { commandId: string }) => ({
+    code: "IDEMPOTENCY_CONFLICT", message: `commandId ${e.commandId} was used before with a different command.`
+  }),
+  Unavailable: (e: { dependency: string }) => ({ code: "UNAVAILABLE", message: `${e.dependency} is unavailable; ${retry}.` }),
+  PortFailure: (e: { dependency: string }) => ({ code: "UNAVAILABLE", message: `${e.dependency} is unavailable; ${retry}.` }),
+  Timeout: () => ({ code: "TIMEOUT", message: `The outcome was not known in time; ${retry}.` })
 }
 
-const contractTags: ReadonlySet<string> = new Set<ContractError["_tag"]>([
-  "BadInput", "WalletNotFound", "IdempotencyConflict", "WalletExists", "InsufficientFunds", "BalanceLimit",
-  "AlreadyInvited", "Unavailable", "PortFailure", "Timeout"
-])
+const isTagged = (e: unknown): e is Tagged => typeof e === "object" && e !== null && typeof (e as Tagged)._tag === "string"
 
-const isContractError = (e: unknown): e is ContractError =>
-  typeof e === "object" && e !== null && contractTags.has((e as { _tag?: string })._tag ?? "")
+/** Codes after which the same command may be sent again: their answer names the commandId to send it with. */
+const retryable = new Set(["UNAVAILABLE", "TIMEOUT"])
 
 /**
- * What GraphQL answers for a failed resolver. Infrastructure failures are logged as warnings, anything the
- * contract does not name as errors, and those are masked.
+ * What GraphQL answers for a failed resolver: the machinery's code or the domain's (`answers`). Infrastructure
+ * failures are logged as warnings; anything no table names is logged as an error and masked.
  */
-export const answerFailure = (cause: Cause.Cause<unknown>, commandId?: string): Effect.Effect<Error> => {
+export const answerFailure = (cause: Cause.Cause<unknown>, answers: ErrorAnswers, commandId?: string): Effect.Effect<Error> => {
   const failure = Cause.failureOption(cause)
-  if (Option.isSome(failure) && isContractError(failure.value)) {
-    const answer = toGraphQLError(failure.value)
-    const code = answer.extensions["code"]
-    return code === "UNAVAILABLE" || code === "TIMEOUT"
-      ? Effect.as(Effect.logWarning("command not done", cause).pipe(Effect.annotateLogs({ commandId, code })), answer)
-      : Effect.succeed(answer)
-  }
-  return Effect.as(Effect.logError("unexpected failure", cause).pipe(Effect.annotateLogs({ commandId })), new Error("internal"))
+  const answer = Option.isSome(failure) && isTagged(failure.value)
+    ? (machinery[failure.value._tag] ?? answers[failure.value._tag])?.(failure.value)
+    : undefined
+  if (answer === undefined)
+    return Effect.as(Effect.logError("unexpected failure", cause).pipe(Effect.annotateLogs({ commandId })), new Error("internal"))
+  const extensions = { code: answer.code, ...answer.extensions }
+  if (!retryable.has(answer.code)) return Effect.succeed(new GraphQLError(answer.message, { extensions }))
+  return Effect.as(
+    Effect.logWarning("command not done", cause).pipe(Effect.annotateLogs({ commandId, code: answer.code })),
+    new GraphQLError(answer.message, { extensions: commandId === undefined ? extensions : { ...extensions, commandId } })
+  )
 }

@@ -1,76 +1,87 @@
 import { createHash, randomUUID } from "node:crypto"
 import { type Clock, Context, Effect, Either, Option, Schema } from "effect"
-import {
-  customersByEmailView, Inputs, inviteHandler, InviteCustomer, OpenWallet, Credit, Debit, walletHandler, walletsView,
-  type Envelope
-} from "@low/functions"
-import { CommandBus } from "@low/core"
-import type { AnyHandler } from "@low/core"
-import { Views, type Doc } from "@low/core"
-import type { BadInput } from "@low/core"
-import { decodeArgs, decodeCommandId } from "./arguments"
+import { CommandBus, Views, type BadInput } from "@low/core"
+import type { Args, Doc, Envelope, MutationApi, NewIds, PageApi, QueryApi } from "@low/functions"
+import { decodeArgs, decodeCommandId, decodeCursor, encodeCursor } from "./arguments"
+
+/** What a route asks of the deployment: the command bus and the read side. */
+export type RouteServices = CommandBus | Views
+
+/** A route's work, and the commandId its answer names when it may be retried. */
+export interface Routed<A> {
+  readonly effect: Effect.Effect<A, unknown, RouteServices>
+  readonly commandId?: string
+}
+
+const fresh: NewIds = { id: () => randomUUID() }
+
+/** Ids derived from the client's commandId, so that a retry of the mutation makes the same ones. */
+const derivedFrom = (commandId: string): NewIds => ({
+  id: (...scope) => createHash("sha256").update([...scope, commandId].join("\u0000")).digest("base64url").slice(0, 40)
+})
 
 /** Time and fresh ids enter here, so the functions never read a clock or make an id. */
-const envelopeFor = (clock: Clock.Clock, commandId: string | undefined): Envelope => ({
-  commandId: commandId ?? randomUUID(),
+const envelopeFor = (clock: Clock.Clock, commandId: string): Envelope => ({
+  commandId,
   at: new Date(clock.unsafeCurrentTimeMillis()).toISOString(),
   freshId: randomUUID()
 })
-
-/** A wallet id derived from the commandId, so that retrying an openWallet without an id opens nothing new. */
-export const walletIdFor = (commandId: string) =>
-  `w-${createHash("sha256").update(commandId).digest("base64url").slice(0, 40)}`
 
 const viewAfter = (views: Views["Type"], name: string, key: string) =>
   Effect.flatMap(views.doc(name, key), (found) =>
     Option.isSome(found) ? Effect.succeed(found.value) : Effect.dieMessage(`${name}/${key} missing after its command was accepted`))
 
+const refused = (error: BadInput): Routed<never> => ({ effect: Effect.fail(error) })
+
 /**
- * A route handler: validated arguments become a command, the command bus answers once it is written and
- * projected, and the mutation returns the entity's view.
- *
- * Every mutation comes this way, so it is written as few steps as it can be: arguments are decoded on the spot
- * (a bad one fails before any effect runs), and the clock and both services are read in two steps.
+ * A mutation's route: validated arguments become a command, the command bus answers once it is written and
+ * projected, and the mutation returns the view's document. Every mutation comes this way, so it takes few steps:
+ * arguments are decoded on the spot (a bad one fails before any effect runs), then the clock and both services
+ * are read in two steps.
  */
-const route = <H extends AnyHandler>(
-  handler: H,
-  args: { readonly commandId?: string | null | undefined },
-  command: (commandId: string | undefined) => Either.Either<Schema.Schema.Type<H["command"]>, BadInput>,
-  result: (command: Schema.Schema.Type<H["command"]>) => readonly [view: string, key: string]
-): Effect.Effect<Doc, unknown, CommandBus | Views> => {
-  const commandId = decodeCommandId(args.commandId)
-  if (Either.isLeft(commandId)) return Effect.fail(commandId.left)
-  const decided = command(commandId.right)
-  if (Either.isLeft(decided)) return Effect.fail(decided.left)
-  const [name, key] = result(decided.right)
-  return Effect.clockWith((clock) =>
-    Effect.contextWithEffect((services: Context.Context<CommandBus | Views>) =>
+export const routeMutation = (api: MutationApi, args: Args): Routed<Doc> => {
+  const given = decodeCommandId(args["commandId"])
+  if (Either.isLeft(given)) return refused(given.left)
+  const decided = decodeArgs(api.command, api.input(args, given.right === undefined ? fresh : derivedFrom(given.right)))
+  if (Either.isLeft(decided)) return refused(decided.left)
+  const command = decided.right
+  const commandId = given.right ?? randomUUID()
+  const effect = Effect.clockWith((clock) =>
+    Effect.contextWithEffect((services: Context.Context<RouteServices>) =>
       Effect.zipRight(
-        Context.get(services, CommandBus).send(handler, decided.right, envelopeFor(clock, commandId.right)),
-        viewAfter(Context.get(services, Views), name, key)
+        Context.get(services, CommandBus).send(api.handler, command, envelopeFor(clock, commandId)),
+        viewAfter(Context.get(services, Views), api.view, api.key(command))
       )))
+  return { effect, commandId }
 }
 
-interface WalletArgs { readonly walletId: unknown; readonly amount: unknown; readonly commandId?: string | null }
+/** A query's route: the document its arguments name, or null. */
+export const routeQuery = (api: QueryApi, args: Args): Routed<Doc | null> => ({
+  effect: Effect.flatMap(decodeArgs(api.args, args), (decoded) =>
+    Effect.flatMap(Views, (views) => Effect.map(views.doc(api.view, api.key(decoded)), Option.getOrNull)))
+})
 
-export const mutations = {
-  openWallet: (args: { owner: unknown; id?: unknown; commandId?: string | null }): Effect.Effect<Doc, unknown, CommandBus | Views> =>
-    route(walletHandler, args, (commandId) =>
-      decodeArgs(OpenWallet, {
-        _tag: "OpenWallet",
-        owner: args.owner,
-        walletId: args.id ?? (commandId === undefined ? randomUUID() : walletIdFor(commandId))
-      }), (c) => [walletsView, c.walletId]),
-  credit: (args: WalletArgs) =>
-    route(walletHandler, args, () => decodeArgs(Credit, { _tag: "Credit", walletId: args.walletId, amount: args.amount }),
-      (c) => [walletsView, c.walletId]),
-  debit: (args: WalletArgs) =>
-    route(walletHandler, args, () => decodeArgs(Debit, { _tag: "Debit", walletId: args.walletId, amount: args.amount }),
-      (c) => [walletsView, c.walletId]),
-  inviteCustomer: (args: { email: unknown; commandId?: string | null }) =>
-    route(inviteHandler, args, () => decodeArgs(InviteCustomer, { _tag: "InviteCustomer", email: args.email }),
-      (c) => [customersByEmailView, c.email])
+const pageArgs = new WeakMap<PageApi, Schema.Schema<{ readonly first: number }, { readonly first: number }>>()
+const pageArgsOf = (api: PageApi) => {
+  let schema = pageArgs.get(api)
+  if (schema === undefined) pageArgs.set(api, (schema = Schema.Struct({ first: api.first })))
+  return schema
 }
 
-export const WalletIdArg = Schema.Struct({ id: Inputs.Id })
-export const EmailArg = Schema.Struct({ email: Inputs.Email })
+/** A page of a collection view, newest first, and the cursor of the next one. */
+export const routePage = (api: PageApi, parent: Doc, args: Args): Routed<{ items: ReadonlyArray<Doc>; nextCursor: string | null }> => {
+  const key = api.key(parent)
+  const effect = Effect.gen(function* () {
+    const { first } = yield* decodeArgs(pageArgsOf(api), { first: args["first"] })
+    const after = args["after"]
+    const before = typeof after === "string" ? yield* decodeCursor(api.view, key, after) : undefined
+    const views = yield* Views
+    const page = yield* views.items(api.view, key, { first, before })
+    const last = page.items.at(-1)
+    return {
+      items: page.items.map(({ item }) => item),
+      nextCursor: page.more && last !== undefined ? encodeCursor(api.view, key, last.order) : null
+    }
+  })
+  return { effect }
+}

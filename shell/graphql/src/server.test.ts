@@ -13,7 +13,7 @@ import { serve } from "./server"
 let server: RunningServer
 beforeAll(async () => {
   server = await startServer(
-    serve({ port: 0 }).pipe(
+    serve({ port: 0, domains: [wallet, inviteCustomer] }).pipe(
       Layer.provide(InProcessEventSystem({ handlers: [...wallet.handlers, ...inviteCustomer.handlers], projectors: [...wallet.projectors, ...inviteCustomer.projectors] })),
       Layer.provide(Executor.layer()),
       Layer.provideMerge(MemoryStore.layer),

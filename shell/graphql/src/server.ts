@@ -2,10 +2,10 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import type { CommandBus } from "@low/core"
-import { makeYoga } from "./yoga"
 import { failing, Health } from "@low/core"
-import type { Views } from "@low/core"
+import type { Domain } from "@low/functions"
+import type { RouteServices } from "./routes"
+import { makeYoga } from "./yoga"
 
 const healthz = Effect.gen(function* () {
   const down = yield* failing(yield* Health)
@@ -25,6 +25,8 @@ const pathOf = (url = "/") => {
 export interface ServerOptions {
   readonly port: number
   readonly host?: string
+  /** The domains whose API is served. */
+  readonly domains: ReadonlyArray<Domain>
 }
 
 /**
@@ -32,13 +34,13 @@ export interface ServerOptions {
  * lives. /graphql goes straight from Node's request event to graphql-yoga's Node adapter, the hot path of every
  * mutation; everything else is an @effect/platform router.
  */
-export const serve = ({ port, host = "127.0.0.1" }: ServerOptions) =>
+export const serve = ({ port, host = "127.0.0.1", domains }: ServerOptions) =>
   Layer.unwrapEffect(
     Effect.sync(() => {
       const server = createServer({ keepAliveTimeout: 65_000 })
       const listen = Layer.scopedDiscard(
         Effect.gen(function* () {
-          const yoga = makeYoga(yield* Effect.runtime<CommandBus | Views>())
+          const yoga = makeYoga(yield* Effect.runtime<RouteServices>(), domains)
           const rest = yield* NodeHttpServer.makeHandler(routes)
           const listener = (request: IncomingMessage, response: ServerResponse) =>
             pathOf(request.url) === "/graphql" ? void yoga(request, response) : rest(request, response)

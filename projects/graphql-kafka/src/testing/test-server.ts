@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
 import type { KafkaSettings } from "@low/kafka"
 import { dropTestData, requireServices } from "@low/kafka/testing"
+import { testDomains } from "../domains"
 import { GraphqlKafka } from "../main"
 
 /**
@@ -12,7 +13,7 @@ export const serveDuringTests = (settings: KafkaSettings) => {
   let server: RunningServer | undefined
   beforeAll(async () => {
     await requireServices()
-    server = await startServer(GraphqlKafka({ port: 0 }, settings))
+    server = await startServer(GraphqlKafka({ port: 0, domains: testDomains }, settings))
   }, 180_000)
   afterAll(async () => {
     await server?.close()

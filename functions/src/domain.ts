@@ -1,0 +1,123 @@
+import type { Schema } from "effect"
+import type { EventHandler, Projector } from "./protocol"
+
+// A deployment runs the handlers and projectors of many domains side by side, so their types are erased here.
+export type AnyHandler = EventHandler<any, any, any, any>
+export type AnyProjector = Projector<any>
+
+/** The rejections a handler answers with. */
+export type RejectionOf<H> = H extends EventHandler<any, any, any, infer J> ? J : never
+
+/** What the API answers for a rejection: the contract's error code, a message, and the extensions it promises. */
+export interface ErrorAnswer {
+  readonly code: string
+  readonly message: string
+  readonly extensions?: Readonly<Record<string, unknown>>
+}
+
+/** How each rejection is answered: one entry per tag, so a rejection without an answer does not compile. */
+export type ErrorTable<J extends { readonly _tag: string }> = {
+  readonly [T in J["_tag"]]: (rejection: Extract<J, { readonly _tag: T }>) => ErrorAnswer
+}
+
+/** The arguments of a GraphQL field, as the client sent them. */
+export type Args = Readonly<Record<string, unknown>>
+
+/** A document of a view: where an answer is read. */
+export type Doc = Readonly<Record<string, unknown>>
+
+/**
+ * Ids a mutation may give to what it creates. The shell makes them: derived from the client's commandId (and
+ * `scope`) when it sent one, so that a retry gets the same id; fresh otherwise.
+ */
+export interface NewIds {
+  readonly id: (...scope: ReadonlyArray<string>) => string
+}
+
+/**
+ * A mutation: its arguments (all but `commandId`, which the shell takes) become a command of `handler`, decoded
+ * by `command` (a broken rule is BAD_USER_INPUT); once the command is applied and projected, the answer is the
+ * document `key` in `view`.
+ */
+export interface MutationApi<C = any> {
+  readonly handler: AnyHandler
+  readonly command: Schema.Schema<C, any>
+  readonly input: (args: Args, ids: NewIds) => unknown
+  readonly view: string
+  readonly key: (command: C) => string
+}
+
+/** A query: its arguments, decoded by `args`, name the document `key` in `view` (null when there is none). */
+export interface QueryApi<A = any> {
+  readonly args: Schema.Schema<A, any>
+  readonly view: string
+  readonly key: (args: A) => string
+}
+
+/**
+ * A field that pages through a collection view, newest first: `key` picks the collection from the parent document,
+ * `first` is the page size rule. The field takes `first` and `after` and answers `{ items, nextCursor }`.
+ */
+export interface PageApi {
+  readonly view: string
+  readonly key: (parent: Doc) => string
+  readonly first: Schema.Schema<number, number>
+}
+
+/**
+ * A domain's API as data: its slice of the GraphQL schema (SDL, whose `type Query` and `type Mutation` the shell
+ * merges with the other domains'), and how each of its fields is served.
+ */
+export interface Api {
+  readonly schema: string
+  readonly mutations?: Readonly<Record<string, MutationApi>>
+  readonly queries?: Readonly<Record<string, QueryApi>>
+  /** By type, then field. */
+  readonly pages?: Readonly<Record<string, Readonly<Record<string, PageApi>>>>
+}
+
+/** One step of an example: a GraphQL operation and what it must answer (its data, or its first error's code). */
+export interface ExampleStep {
+  readonly query: string
+  readonly variables?: Args
+  readonly data?: unknown
+  readonly code?: string
+}
+
+/**
+ * The domain at work over GraphQL, checked against every project that serves it. `steps` gets a token unique to
+ * one run, to make ids no other run uses.
+ */
+export interface Example {
+  readonly name: string
+  readonly steps: (run: string) => ReadonlyArray<ExampleStep>
+}
+
+/** Everything a deployment needs to know about a domain. */
+export interface Domain {
+  readonly name: string
+  readonly handlers: ReadonlyArray<AnyHandler>
+  readonly projectors: ReadonlyArray<AnyProjector>
+  /** The views the projectors write and the API reads. */
+  readonly views: ReadonlyArray<string>
+  readonly api: Api
+  readonly errors: Readonly<Record<string, (rejection: any) => ErrorAnswer>>
+  readonly examples?: ReadonlyArray<Example>
+}
+
+/** A domain, with its error table checked against every rejection its handlers answer with. */
+export const defineDomain = <const H extends ReadonlyArray<AnyHandler>>(domain: {
+  readonly name: string
+  readonly handlers: H
+  readonly projectors: ReadonlyArray<AnyProjector>
+  readonly views: ReadonlyArray<string>
+  readonly api: Api
+  readonly errors: ErrorTable<RejectionOf<H[number]>>
+  readonly examples?: ReadonlyArray<Example>
+}): Domain => domain
+
+/** A mutation of `handler`, typed by the command schema its arguments are decoded with. */
+export const mutation = <C>(api: MutationApi<C>): MutationApi<C> => api
+
+/** A query, typed by the schema its arguments are decoded with. */
+export const query = <A>(api: QueryApi<A>): QueryApi<A> => api
