@@ -1,5 +1,9 @@
 import { testSettings } from "@low/kafka/testing"
 import { describeConformance } from "@low/testing/conformance"
+import { describeExamples } from "@low/testing/examples"
+import { testDomains } from "./domains"
 import { serveDuringTests } from "./testing/test-server"
 
-describeConformance("graphql-kafka", serveDuringTests(testSettings("conformance")))
+const url = serveDuringTests(testSettings("conformance"))
+describeConformance("graphql-kafka", url)
+describeExamples("graphql-kafka", url, testDomains)

@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
 import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
 import { describeConformance } from "@low/testing/conformance"
+import { describeExamples } from "@low/testing/examples"
 import { testDomains } from "./domains"
 import { GraphqlPostgres } from "./main"
 
@@ -19,3 +20,4 @@ afterAll(async () => {
 })
 
 describeConformance("graphql-postgres", () => server.url)
+describeExamples("graphql-postgres", () => server.url, testDomains)

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
 import { describeConformance } from "@low/testing/conformance"
+import { describeExamples } from "@low/testing/examples"
 import { testDomains } from "./domains"
 import { InMemory } from "./main"
 
@@ -11,3 +12,4 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 describeConformance("in-memory", () => server.url)
+describeExamples("in-memory", () => server.url, testDomains)

@@ -1,5 +1,5 @@
 /**
- * The GraphQL conformance suite: what the contract (shell/src/graphql/schema.graphql) promises, checked over real HTTP, written once and
+ * The GraphQL conformance suite: what the contract (conformance/api.graphql) promises, checked over real HTTP, written once and
  * run unchanged against every project. A project test starts its server and hands over a getter for the URL of
  * POST /graphql (read lazily, because the server starts after the suite is declared):
  *
@@ -22,6 +22,7 @@
 import { describe } from "vitest"
 import { describeBadInput } from "./conformance/bad-input"
 import { describeConcurrency } from "./conformance/concurrency"
+import { describeContract } from "./conformance/contract"
 import { describeDomainErrors } from "./conformance/domain-errors"
 import { makeApi, makeIds } from "./conformance/fixtures"
 import { makeGiven, type SuiteContext } from "./conformance/given"
@@ -39,6 +40,7 @@ export const describeConformance = (projectName: string, url: () => string): voi
   const context: SuiteContext = { url, api, ids, given: makeGiven({ api, ids }) }
 
   describe(`GraphQL conformance: ${projectName}`, { timeout: 30_000 }, () => {
+    describeContract(context)
     describeOpenWallet(context)
     describeBadInput(context)
     describeDomainErrors(context)
