@@ -1,12 +1,13 @@
-import { Cause, Context, Effect, type Fiber, Either, FiberRef, Layer, LogLevel, Option, RuntimeFlags, Schedule, type Schema } from "effect"
+import { Cause, Context, Effect, Either, Layer, Option, Schedule, type Schema } from "effect"
 import {
   EntityStates, UniqueIndex, Writes,
-  type AnyHandler, type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type ViewChange, type WriteOp
+  type AnyHandler, type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type ViewChange
 } from "@low/functions"
+import { canonicalJson } from "./canonical-json"
 import { IdempotencyConflict, Unavailable, type WriteConflict } from "./errors"
 import { EventStore, type Committed } from "./event-store"
-import { canonicalJson } from "./canonical-json"
 import { makeKeyedLock } from "./keyed-lock"
+import { recordedWrites, writeRecorder } from "./recorded-writes"
 import { readThrough } from "./state-cache"
 
 export type { AnyHandler, AnyProjector } from "@low/functions"
@@ -21,6 +22,9 @@ export type RunError<H extends AnyHandler> =
   | IdempotencyConflict
   | Unavailable
 
+/** The ports a command's lookup and write need, `Writes` being the recorder `Executor.layer` provides beside it. */
+export type ExecutorPorts = EntityStates | UniqueIndex | EventStore | Writes
+
 export interface ExecutorOptions {
   /** Projectors whose changes commit in the same write as the events (read-your-writes at no extra trip). */
   readonly inlineProjectors?: ReadonlyArray<Projector<any>>
@@ -34,23 +38,19 @@ const defaultConflictRetries = Schedule.exponential("2 millis", 1.5).pipe(
   Schedule.intersect(Schedule.recurs(40))
 )
 
-// Commands are decoded, hence normalized, before they get here: their canonical JSON is what "the same command"
-// means for idempotency.
-const fingerprintOf = canonicalJson
+/** Who a command is, for idempotency: its commandId on its entity, and the command it stands for. */
+interface Identity {
+  readonly entity: string
+  readonly commandId: string
+  /** Commands are decoded, hence normalized, before they get here: their canonical JSON says "the same command". */
+  readonly fingerprint: string
+}
 
-const isDebug = (fiber: Fiber.RuntimeFiber<unknown, unknown>) =>
-  LogLevel.lessThanEqual(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
-
-// One line per command at debug level, built only when debug lines are kept; the outcome passes through.
-const answered = (handler: AnyHandler, envelope: Envelope, outcome: Outcome, debug: boolean): Effect.Effect<Outcome> =>
-  debug
-    ? Effect.as(
-        Effect.annotateLogs(Effect.logDebug("command"), {
-          handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag
-        }),
-        outcome
-      )
-    : Effect.succeed(outcome)
+const identify = (handler: AnyHandler, command: unknown, envelope: Envelope): Identity => ({
+  entity: `${handler.name}/${handler.entity(command)}`,
+  commandId: envelope.commandId,
+  fingerprint: canonicalJson(command)
+})
 
 const isConflict = (e: unknown): e is WriteConflict => (e as { _tag?: unknown })._tag === "WriteConflict"
 const isPortFailure = (e: unknown): e is PortFailure => (e as { _tag?: unknown })._tag === "PortFailure"
@@ -63,56 +63,59 @@ const asUnavailable = (e: unknown) =>
       ? new Unavailable({ dependency: e.dependency, cause: e.cause })
       : e
 
-/**
- * The ports a command's lookup and write need; long-lived fibers are given them once. `Writes` is the recorder
- * that `Executor.layer` provides next to the executor: a command's writes are collected per fiber, so running one
- * gives no per-command service.
- */
-export type ExecutorPorts = EntityStates | UniqueIndex | EventStore | Writes
-
-/** Who a command is, for idempotency: its commandId on its entity, and the command it stands for. */
-interface Identity {
-  readonly entity: string
-  readonly commandId: string
-  readonly fingerprint: string
-}
-
 const duplicate: Outcome = { _tag: "Duplicate" }
 
-/** A command met again after it was accepted answers as a duplicate, before any other verdict. */
-const acceptedBefore = <E>(
-  store: EventStore["Type"],
-  id: Identity,
-  otherwise: E
-): Effect.Effect<Outcome, E | IdempotencyConflict | PortFailure> =>
+/**
+ * Whether the command was accepted before, which comes before any other verdict: a duplicate if it is the same
+ * command, an IdempotencyConflict if another one took its commandId, and `otherwise` if it is new.
+ */
+const acceptedBefore = <E>(store: EventStore["Type"], id: Identity, otherwise: E): Effect.Effect<Outcome, E | IdempotencyConflict | PortFailure> =>
   Effect.flatMap(store.accepted(id.entity, id.commandId), (seen): Effect.Effect<Outcome, E | IdempotencyConflict> =>
     Option.isNone(seen)
       ? Effect.fail(otherwise)
       : seen.value === id.fingerprint
         ? Effect.succeed(duplicate)
-        : Effect.fail(new IdempotencyConflict({ entity: id.entity, commandId: id.commandId }))
-  )
+        : Effect.fail(new IdempotencyConflict({ entity: id.entity, commandId: id.commandId })))
 
-/** The ops each running command's `write` records, by the fiber that runs it. */
-const recording = new WeakMap<object, Array<WriteOp>>()
+/** What the inline projectors change for one event of each handler, worked out once per handler. */
+const inlineProjection = (projectors: ReadonlyArray<Projector<any>>) => {
+  const byHandler = new Map<AnyHandler, (event: StoredEvent<{ readonly _tag: string }>) => ReadonlyArray<ViewChange>>()
+  return (handler: AnyHandler) => {
+    let project = byHandler.get(handler)
+    if (project === undefined) {
+      const reading = projectors.filter((p) => p.reads === handler.writes)
+      project = reading.length === 0 ? () => [] : (event) => reading.flatMap((p) => p.project(event))
+      byHandler.set(handler, project)
+    }
+    return project
+  }
+}
 
-const recorder = Writes.of({
-  record: (op) =>
-    Effect.withFiberRuntime((fiber) => {
-      const ops = recording.get(fiber)
-      if (ops === undefined) return Effect.dieMessage("Writes.record must be called by the fiber that runs a command's write")
-      ops.push(op)
-      return Effect.void
-    })
-})
-
-/** What a handler's write asks for, collected from the effect it returns. */
-const recordedBy = (write: Effect.Effect<void, never, Writes>): Effect.Effect<ReadonlyArray<WriteOp>, never, Writes> =>
-  Effect.withFiberRuntime((fiber) => {
-    const ops: Array<WriteOp> = []
-    recording.set(fiber, ops)
-    return Effect.as(write, ops)
+/**
+ * `again`, retried on `policy` after a failure that already happened: that failure is the schedule's first input,
+ * so the first retry waits and counts like every other (`Effect.retry` alone would run `again` at once). Most
+ * commands meet no conflict, and only those that do pay for setting up the schedule.
+ */
+const retryAfter = <A, E, R>(first: E, again: Effect.Effect<A, E, R>, policy: { schedule: Schedule.Schedule<unknown, E>; while: (e: E) => boolean }) => {
+  let failed: E | undefined = first
+  const next = Effect.suspend(() => {
+    if (failed === undefined) return again
+    const e = failed
+    failed = undefined
+    return Effect.fail(e)
   })
+  return Effect.retry(next, policy)
+}
+
+/** The outcome, with one log line per command at debug level. */
+const answered = (handler: AnyHandler, envelope: Envelope, outcome: Outcome) =>
+  Effect.as(
+    Effect.whenLogLevel(
+      Effect.annotateLogs(Effect.logDebug("command"), { handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag }),
+      "Debug"
+    ),
+    outcome
+  )
 
 /** Runs lookup → operate → write for one command, serialized per entity and retried on write conflicts. */
 export class Executor extends Context.Tag("low/shell/Executor")<
@@ -130,101 +133,57 @@ export class Executor extends Context.Tag("low/shell/Executor")<
     Layer.effectContext(
       Effect.gen(function* () {
         const store = yield* EventStore
-        const inline = options.inlineProjectors ?? []
         const lock = makeKeyedLock()
         const retries = options.conflictRetries ?? defaultConflictRetries
-        const lagging = store.lookupsMayLag === true
-        // What the inline projectors change for one event of a handler, worked out once per handler.
-        const projections = new Map<AnyHandler, (event: StoredEvent<{ readonly _tag: string }>) => ReadonlyArray<ViewChange>>()
-        const inlineProjection = (handler: AnyHandler) => {
-          let project = projections.get(handler)
-          if (project === undefined) {
-            const projectors = inline.filter((p) => p.reads === handler.writes)
-            project = projectors.length === 0 ? () => [] : (event) => projectors.flatMap((p) => p.project(event))
-            projections.set(handler, project)
-          }
-          return project
-        }
+        const projectionOf = inlineProjection(options.inlineProjectors ?? [])
 
-        // A write that met a concurrent one was either this very command, accepted meanwhile, or a reason to look
-        // up again. The retry machinery is set up only once a conflict happened: most commands never meet one.
-        // That conflict is the schedule's first input, so the first retry waits and counts like every other.
-        const afterConflict = (conflict: WriteConflict, id: Identity, tried: Effect.Effect<Outcome, unknown, ExecutorPorts>) => {
-          let met = true
-          const again = Effect.suspend(() => (met ? ((met = false), Effect.fail(conflict)) : tried))
-          return Effect.retry(Effect.catchIf(again, isConflict, (e) => acceptedBefore(store, id, e)), { schedule: retries, while: isConflict })
-        }
+        const run = (handler: AnyHandler, command: unknown, envelope: Envelope): Effect.Effect<Outcome, unknown, ExecutorPorts> => {
+          const id = identify(handler, command, envelope)
 
-        // A rejection decided on states that may lag is decided again on states read through: it must not rest
-        // on a state another process has moved since.
-        const rejected = (id: Identity, rejection: unknown, again: Effect.Effect<Outcome, unknown, ExecutorPorts>) =>
-          lagging
-            ? Effect.flatMap(FiberRef.get(readThrough), (fresh) =>
-                fresh ? acceptedBefore(store, id, rejection) : Effect.locally(again, readThrough, true))
-            : acceptedBefore(store, id, rejection)
-
-        // How a command's attempt ended, once its key is free again: conflicts are retried, anything else answered.
-        const settled = (
-          handler: AnyHandler, envelope: Envelope, id: Identity, tried: Effect.Effect<Outcome, unknown, ExecutorPorts>,
-          cause: Cause.Cause<unknown>, debug: boolean
-        ): Effect.Effect<Outcome, unknown, ExecutorPorts> => {
-          const failure = Cause.failureOption(cause)
-          if (Option.isNone(failure)) return Effect.failCause(cause)
-          if (!isConflict(failure.value)) return Effect.fail(asUnavailable(failure.value))
-          return Effect.matchEffect(afterConflict(failure.value, id, tried), {
-            onSuccess: (outcome) => answered(handler, envelope, outcome, debug),
-            onFailure: (e) => Effect.fail(asUnavailable(e))
-          })
-        }
-
-        // The closures made for each command are inline arguments or methods: under tsx, a closure bound to a name
-        // is also given that name at run time, on every command, which costs more than most of what they do.
-        const run = (handler: AnyHandler, command: unknown, envelope: Envelope) => {
-          const id: Identity = {
-            entity: `${handler.name}/${handler.entity(command)}`,
-            commandId: envelope.commandId,
-            fingerprint: fingerprintOf(command)
-          }
-          const attempt: Effect.Effect<Outcome, unknown, ExecutorPorts> = Effect.flatMap(
-            handler.lookup(command, envelope),
-            (looked: unknown) => {
+          /** lookup → operate → write → commit, once; `fresh` when lookups must read through any cache of states. */
+          const low = (fresh: boolean): Effect.Effect<Outcome, unknown, ExecutorPorts> =>
+            Effect.flatMap(handler.lookup(command, envelope), (looked) => {
               const decided = handler.operate(command, looked, envelope)
-              if (Either.isLeft(decided)) return rejected(id, decided.left, attempt)
-              return Effect.flatMap(recordedBy(handler.write(command, looked, decided.right)), (ops) =>
+              if (Either.isLeft(decided)) return rejected(decided.left, fresh)
+              return Effect.flatMap(recordedWrites(handler.write(command, looked, decided.right)), (ops) =>
                 Effect.map(
-                  // A literal, not a spread of `id` (copying it, then adding to the copy): measured a third faster.
                   store.commit({
                     entity: id.entity, commandId: id.commandId, fingerprint: id.fingerprint, at: envelope.at, ops,
-                    events: handler.event, project: inlineProjection(handler)
+                    events: handler.event, project: projectionOf(handler)
                   }),
                   (events): Outcome => ({ _tag: "Applied", events })
                 ))
-            }
-          )
-          const tried = lock(id.entity, attempt)
-          return Effect.withFiberRuntime<Outcome, unknown, ExecutorPorts>((fiber, status) => {
-            const debug = isDebug(fiber)
-            // A caller that cannot be interrupted takes a free key itself and frees it in the step that answers,
-            // which spares the lock's own steps; others, and every contended key, go through the lock.
-            if (RuntimeFlags.interruptible(status.runtimeFlags) || !lock.tryTake(id.entity))
-              return Effect.matchCauseEffect(tried, {
-                onSuccess: (outcome) => answered(handler, envelope, outcome, debug),
-                onFailure: (cause) => settled(handler, envelope, id, tried, cause, debug)
-              })
-            return Effect.matchCauseEffect(attempt, {
-              onSuccess(outcome) {
-                lock.release(id.entity)
-                return answered(handler, envelope, outcome, debug)
-              },
-              onFailure(cause) {
-                lock.release(id.entity)
-                return settled(handler, envelope, id, tried, cause, debug)
-              }
             })
+
+          /**
+           * A rejection is reported unless the command was accepted before. One decided on states that may lag behind
+           * another process (a cache) is decided again on states read through first.
+           */
+          const rejected = (rejection: unknown, fresh: boolean) =>
+            fresh || store.lookupsMayLag !== true ? acceptedBefore(store, id, rejection) : Effect.locally(low(true), readThrough, true)
+
+          /** A write that met a concurrent one: this very command, accepted meanwhile, or a reason to try again. */
+          const afterConflict = (conflict: WriteConflict) => {
+            const tryAgain = Effect.catchIf(lock(id.entity, low(false)), isConflict, (again) => acceptedBefore(store, id, again))
+            return Effect.catchIf(acceptedBefore(store, id, conflict), isConflict, (e) =>
+              retryAfter(e, tryAgain, { schedule: retries, while: isConflict }))
+          }
+
+          // One step settles how the first attempt ended, so a command without a conflict takes no other.
+          return Effect.matchCauseEffect(lock(id.entity, low(false)), {
+            onSuccess: (outcome) => answered(handler, envelope, outcome),
+            onFailure: (cause) => {
+              const failure = Cause.failureOption(cause)
+              if (Option.isNone(failure)) return Effect.failCause(cause)
+              if (!isConflict(failure.value)) return Effect.fail(asUnavailable(failure.value))
+              return Effect.matchEffect(afterConflict(failure.value), {
+                onSuccess: (outcome) => answered(handler, envelope, outcome),
+                onFailure: (e) => Effect.fail(asUnavailable(e))
+              })
+            }
           })
         }
-        return Context.make(Executor, { run } as Executor["Type"]).pipe(Context.add(Writes, recorder))
+        return Context.make(Executor, { run } as Executor["Type"]).pipe(Context.add(Writes, writeRecorder))
       })
     )
 }
-
