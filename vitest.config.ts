@@ -8,7 +8,7 @@ const graphql = createRequire(new URL("./shell/graphql/package.json", import.met
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphql }] },
   test: {
-    include: ["functions/src/**/*.test.ts", "shell/*/src/**/*.test.ts", "projects/*/src/**/*.test.ts"],
+    include: ["functions/{src,test}/**/*.test.ts", "shell/*/src/**/*.test.ts", "projects/*/src/**/*.test.ts"],
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Two cores: integration suites start servers and brokers of their own.

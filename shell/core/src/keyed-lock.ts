@@ -29,12 +29,11 @@ export const makeKeyedLock = () => {
   /** Runs `work` holding `key`, and frees the key however it ends; called where interruption is masked. */
   const holding = <A, E, R>(key: string, work: Effect.Effect<A, E, R>) =>
     Effect.matchCauseEffect(work, {
-      // Methods, not named arrows: under tsx a named closure is also named at run time, on every call.
-      onFailure(cause) {
+      onFailure: (cause) => {
         release(key)
         return Effect.failCause(cause)
       },
-      onSuccess(value) {
+      onSuccess: (value) => {
         release(key)
         return Effect.succeed(value)
       }
@@ -67,11 +66,9 @@ export const makeKeyedLock = () => {
   // A caller that cannot be interrupted needs no mask: nothing can land between taking the key and its release.
   // The mask is most of what the lock costs, so callers that run whole batches uninterruptibly (the event
   // system's lanes) skip it; an uncontended key then costs a map entry and one step.
-  const withLock = <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  return <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.withFiberRuntime((_, status) =>
       !RuntimeFlags.interruptible(status.runtimeFlags) && tryTake(key) ? holding(key, effect) : masked(key, effect))
-
-  return Object.assign(withLock, { tryTake, release })
 }
 
 export type KeyedLock = ReturnType<typeof makeKeyedLock>
