@@ -8,7 +8,7 @@ export const keysOf = (prefix: string) => ({
   accepted: (entity: string) => `${prefix}accepted:${entity}`,
   /** Hash: commandId → `<first position>|<events JSON>` until the events are published. */
   outbox: (entity: string) => `${prefix}outbox:${entity}`,
-  /** Counter: the last position given to an event. */
+  /** Integer (INCRBY): the last position given to an event. */
   position: `${prefix}position`,
   /** Hash: `#v` the version of the last event applied, every other field a JSON-encoded value of the document. */
   doc: (view: string, key: string) => `${prefix}doc:${view}:${key}`,
