@@ -5,11 +5,11 @@ export const canonicalJson = (value: unknown): string => {
   if (Array.isArray(value)) {
     let text = "["
     for (let i = 0; i < value.length; i++) text += (i === 0 ? "" : ",") + canonicalJson(value[i])
-    return text + "]"
+    return `${text}]`
   }
   const keys = Object.keys(value).sort()
   let text = "{"
   for (let i = 0; i < keys.length; i++)
-    text += (i === 0 ? "" : ",") + JSON.stringify(keys[i]) + ":" + canonicalJson((value as Record<string, unknown>)[keys[i]!])
-  return text + "}"
+    text += `${i === 0 ? "" : ","}${JSON.stringify(keys[i])}:${canonicalJson((value as Record<string, unknown>)[keys[i]!])}`
+  return `${text}}`
 }

@@ -1,6 +1,6 @@
 import { Cause, Context, Effect, Either, Layer, Option, Schedule, type Schema } from "effect"
 import {
-  EntityStates, UniqueIndex, Writes,
+  type EntityStates, type UniqueIndex, Writes,
   type AnyHandler, type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type ViewChange
 } from "@low/functions"
 import { canonicalJson } from "./canonical-json"

@@ -39,7 +39,7 @@ const openWallet = (owner: string) => JSON.stringify({ query: `mutation { openWa
 /** A valid request padded with whitespace to `bytes`. */
 const padded = (bytes: number) => {
   const body = openWallet("padded")
-  return body.slice(0, -1) + " ".repeat(bytes - body.length) + "}"
+  return `${body.slice(0, -1)}${" ".repeat(bytes - body.length)}}`
 }
 
 describe("HTTP server", () => {

@@ -43,7 +43,7 @@ const credit = (amount: number, walletId = "w"): WalletCommand => ({ _tag: "Cred
 const debit = (amount: number): WalletCommand => ({ _tag: "Debit", walletId: "w", amount })
 
 const balanceAfter = (outcome: Outcome) =>
-  outcome._tag === "Applied" ? (outcome.events[0]?.event as { balanceAfter?: number }).balanceAfter : undefined
+  outcome._tag === "Applied" ? (outcome.events[0]?.event as { balanceAfter?: number } | undefined)?.balanceAfter : undefined
 
 /** Declares the suite on the store `makeLayer` builds, shared by its tests. */
 export const describeStateCache = (storeName: string, makeLayer: () => Layer.Layer<SharedPorts, unknown>): void =>

@@ -48,7 +48,10 @@ const hash = (s: string) => {
 
 /** Calls `done` once every watermark has passed `seq`. */
 const whenAll = (marks: ReadonlyArray<Watermark>, seq: number, done: () => void, from = 0): void => {
-  if (from === marks.length) return done()
+  if (from === marks.length) {
+    done()
+    return
+  }
   marks[from]!.when(seq, () => whenAll(marks, seq, done, from + 1))
 }
 

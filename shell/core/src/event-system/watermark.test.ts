@@ -13,13 +13,12 @@ describe("watermark", () => {
       yield* mark.reached(0)
     }))
 
-  it.effect("given a watermark at 5, when advanced to 3, then it stays at 5: it never goes back", () =>
-    Effect.gen(function* () {
-      const mark = makeWatermark()
-      mark.advance(5)
-      mark.advance(3)
-      expect(mark.position).toBe(5)
-    }))
+  it("given a watermark at 5, when advanced to 3, then it stays at 5: it never goes back", () => {
+    const mark = makeWatermark()
+    mark.advance(5)
+    mark.advance(3)
+    expect(mark.position).toBe(5)
+  })
 
   it.effect("given a watermark at 5, when waiting for 5 or below, then it completes at once", () =>
     Effect.gen(function* () {

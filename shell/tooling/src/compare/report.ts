@@ -25,7 +25,7 @@ export const table = (results: ReadonlyArray<ProjectResult>) => {
 }
 
 const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
-const escape = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
+const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
 
 /** Latency by percentile, one line per project, on a log scale of milliseconds. */
 const latencySvg = (results: ReadonlyArray<ProjectResult>) => {
@@ -47,22 +47,22 @@ const throughputSvg = (results: ReadonlyArray<ProjectResult>) => {
   const max = Math.max(1, ...results.map((r) => r.mutationsPerSecond))
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${results.map((r, k) => {
     const y = 10 + k * (bar + 12), len = (r.mutationsPerSecond / max) * (w - 260)
-    return `<text x="0" y="${y + 18}" font-size="12">${escape(r.project)}</text><rect x="150" y="${y}" width="${len}" height="${bar}" fill="${colors[k % colors.length]}"/><text x="${155 + len}" y="${y + 18}" font-size="12">${r.mutationsPerSecond}/s</text>`
+    return `<text x="0" y="${y + 18}" font-size="12">${escapeHtml(r.project)}</text><rect x="150" y="${y}" width="${len}" height="${bar}" fill="${colors[k % colors.length]}"/><text x="${155 + len}" y="${y + 18}" font-size="12">${r.mutationsPerSecond}/s</text>`
   }).join("")}</svg>`
 }
 
 const html = (options: CompareOptions, results: ReadonlyArray<ProjectResult>, when: string) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>Deployment comparison ${escape(when)}</title>
+<html><head><meta charset="utf-8"><title>Deployment comparison ${escapeHtml(when)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:980px}td,th{padding:4px 10px;text-align:left;border-bottom:1px solid #ddd}.ok{color:#2ca02c}.bad{color:#d62728;font-weight:bold}</style></head>
 <body><h1>Deployment comparison</h1>
-<p>${escape(when)} · ${options.wallets} wallets · ${options.seconds} s per project · ${options.rate === undefined ? `${options.connections} connections` : `${options.rate} requests/s offered`} · mix credit:debit:invite ${options.mix.credit}:${options.mix.debit}:${options.mix.invite}</p>
+<p>${escapeHtml(when)} · ${options.wallets} wallets · ${options.seconds} s per project · ${options.rate === undefined ? `${options.connections} connections` : `${options.rate} requests/s offered`} · mix credit:debit:invite ${options.mix.credit}:${options.mix.debit}:${options.mix.invite}</p>
 <table><tr><th>project</th><th>mutations/s</th><th>p50</th><th>p95</th><th>p99</th><th>answers by code</th><th>final state</th></tr>
-${results.map((r) => `<tr><td>${escape(r.project)}</td><td>${r.mutationsPerSecond}</td><td>${r.latencyMs.p50} ms</td><td>${r.latencyMs.p95} ms</td><td>${r.latencyMs.p99} ms</td><td>${escape(Object.entries(r.codes).map(([c, n]) => `${c} ${n}`).join(", "))}</td><td class="${r.correctness.ok && r.error === undefined ? "ok" : "bad"}">${escape(verdictOf(r))}</td></tr>`).join("\n")}
+${results.map((r) => `<tr><td>${escapeHtml(r.project)}</td><td>${r.mutationsPerSecond}</td><td>${r.latencyMs.p50} ms</td><td>${r.latencyMs.p95} ms</td><td>${r.latencyMs.p99} ms</td><td>${escapeHtml(Object.entries(r.codes).map(([c, n]) => `${c} ${n}`).join(", "))}</td><td class="${r.correctness.ok && r.error === undefined ? "ok" : "bad"}">${escapeHtml(verdictOf(r))}</td></tr>`).join("\n")}
 </table>
 <h2>Throughput</h2>${throughputSvg(results)}
 <h2>Latency by percentile</h2>
-<p>${results.map((r, k) => `<span style="color:${colors[k % colors.length]}">■ ${escape(r.project)}</span>`).join(" &nbsp; ")}</p>${latencySvg(results)}
-${results.filter((r) => !r.correctness.ok).map((r) => `<h2 class="bad">${escape(r.project)}: what is wrong</h2><ul>${r.correctness.failures.slice(0, 50).map((f) => `<li>${escape(f)}</li>`).join("")}</ul>`).join("")}
+<p>${results.map((r, k) => `<span style="color:${colors[k % colors.length]}">■ ${escapeHtml(r.project)}</span>`).join(" &nbsp; ")}</p>${latencySvg(results)}
+${results.filter((r) => !r.correctness.ok).map((r) => `<h2 class="bad">${escapeHtml(r.project)}: what is wrong</h2><ul>${r.correctness.failures.slice(0, 50).map((f) => `<li>${escapeHtml(f)}</li>`).join("")}</ul>`).join("")}
 </body></html>
 `
 
