@@ -34,6 +34,12 @@ export const operate = (
     : Either.right([{ _tag: "Incremented", counterId, by, value: value + by }])
 }
 
+/** How many events the counter's stream holds: 0 before its first increment. */
+const versionOf = (looked: Option.Option<Versioned<CounterState>>) => Option.match(looked, { onNone: () => 0, onSome: (s) => s.version })
+
+/** The state the events lead to: the last one's value. */
+const stateAfter = (events: ReadonlyArray<Incremented>): CounterState => ({ value: events.at(-1)?.value ?? 0 })
+
 export const counterHandler: EventHandler<Increment, Option.Option<Versioned<CounterState>>, Incremented, CounterLimit> = {
   name: "counter",
   reads: "counter-commands",
@@ -44,10 +50,7 @@ export const counterHandler: EventHandler<Increment, Option.Option<Versioned<Cou
   // lookup reads, operate decides, write records: the shell commits the writes and retries on a conflict.
   lookup: ({ counterId }) => Effect.flatMap(EntityStates, (states) => states.get(streamOf(counterId), CounterState)),
   operate: (command, looked) => operate(command, looked),
-  write: ({ counterId }, looked, events) =>
-    appendWithState(streamOf(counterId), Option.match(looked, { onNone: () => 0, onSome: (s) => s.version }), events, CounterState, {
-      value: events.at(-1)?.value ?? 0
-    })
+  write: ({ counterId }, looked, events) => appendWithState(streamOf(counterId), versionOf(looked), events, CounterState, stateAfter(events))
 }
 
 /** The view the API reads: one document per counter. */
