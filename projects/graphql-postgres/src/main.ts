@@ -1,7 +1,7 @@
 import { Config, Effect, Layer } from "effect"
 import { CommandBus, Executor, Logging } from "@low/core"
 import { portConfig, runServer, serve, type ServerOptions } from "@low/graphql"
-import { Pg, PgLayer, PostgresStore, rebuildViews } from "@low/postgres"
+import { Pg, PostgresStore, rebuildViews } from "@low/postgres"
 import { domains } from "./domains"
 
 /** The database from DATABASE_URL. */
@@ -21,7 +21,7 @@ export const GraphqlPostgres = ({ databaseUrl, ...server }: GraphqlPostgresOptio
   serve(server).pipe(
     Layer.provide(CommandBus.direct),
     Layer.provide(Executor.layer({ inlineProjectors: server.domains.flatMap((d) => d.projectors) })),
-    Layer.provide(PostgresStore({ connectionString: databaseUrl }))
+    Layer.provide(PostgresStore.layer({ connectionString: databaseUrl }))
   )
 
 export const main = () =>
@@ -36,6 +36,6 @@ export const rebuild = () =>
     Effect.flatMap(databaseUrlConfig, (databaseUrl) =>
       Effect.flatMap(Pg, (pg) =>
         rebuildViews(pg, { handlers: domains.flatMap((d) => d.handlers), projectors: domains.flatMap((d) => d.projectors) })
-      ).pipe(Effect.provide(PgLayer({ connectionString: databaseUrl })))
+      ).pipe(Effect.provide(Pg.layer({ connectionString: databaseUrl })))
     ).pipe(Effect.provide(Logging))
   )

@@ -1,6 +1,6 @@
-export { dependency, Pg, PgLayer, type PgClient, type PgOptions } from "./pool"
+export { dependency, Pg, type PgClient, type PgOptions } from "./pool"
 export { migrate } from "./migrations"
-export { makePostgresPorts, PostgresPorts, PostgresStore, type PostgresStoreOptions } from "./store"
+export { makePostgresPorts, PostgresStore, type PostgresStoreOptions } from "./store"
 export { subscribe, type Checkpoint, type SubscriptionOptions } from "./subscription"
 export { listenForCommits } from "./wake-up"
 export { rebuildViews, type RebuildOptions } from "./rebuild"

@@ -60,9 +60,6 @@ export interface PgClient {
   readonly withClient: <A>(use: (client: pg.PoolClient) => Promise<A>) => Effect.Effect<A, PortFailure>
 }
 
-/** The pool the Postgres adapters share. */
-export class Pg extends Context.Tag("low/shell/postgres/Pg")<Pg, PgClient>() {}
-
 /** Opens a pool that survives restarts: dead connections are dropped, errors are logged, never thrown. */
 export const makePool = (options: PgOptions): pg.Pool => {
   const statementTimeout = options.statementTimeoutMs ?? 10_000
@@ -92,22 +89,25 @@ const client = (pool: pg.Pool): PgClient => ({
   withClient: (use) => Effect.tryPromise({ try: () => onClient(pool, use), catch: failure })
 })
 
-/** A pool for as long as the layer lives, checked to answer (retried while Postgres starts). */
-export const PgLayer = (options: PgOptions) =>
-  Layer.scoped(
-    Pg,
-    Effect.acquireRelease(
-      Effect.sync(() => client(makePool(options))),
-      ({ pool }) => Effect.promise(() => pool.end().catch(() => undefined))
-    ).pipe(
-      Effect.tap((pg) =>
-        pg.query({ text: "select 1" }).pipe(
-          Effect.tapError((e) => Effect.logWarning("waiting for postgres", { error: String(e.cause) })),
-          Effect.retry(Schedule.spaced("500 millis").pipe(Schedule.intersect(Schedule.recurs(60))))
+/** The pool the Postgres adapters share. */
+export class Pg extends Context.Tag("low/shell/postgres/Pg")<Pg, PgClient>() {
+  /** A pool for as long as the layer lives, checked to answer (retried while Postgres starts). */
+  static readonly layer = (options: PgOptions) =>
+    Layer.scoped(
+      Pg,
+      Effect.acquireRelease(
+        Effect.sync(() => client(makePool(options))),
+        ({ pool }) => Effect.promise(() => pool.end().catch(() => undefined))
+      ).pipe(
+        Effect.tap((pg) =>
+          pg.query({ text: "select 1" }).pipe(
+            Effect.tapError((e) => Effect.logWarning("waiting for postgres", { error: String(e.cause) })),
+            Effect.retry(Schedule.spaced("500 millis").pipe(Schedule.intersect(Schedule.recurs(60))))
+          )
         )
       )
     )
-  )
+}
 
 /** `/healthz`'s check of the database. */
 export const postgresHealth = (pg: PgClient): HealthCheck => ({ name: dependency, check: pg.query({ text: "select 1" }) })

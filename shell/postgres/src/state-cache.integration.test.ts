@@ -6,5 +6,5 @@ import { createTestDatabase } from "./testing"
 describeStateCache("postgres", () =>
   Layer.unwrapScoped(Effect.map(
     Effect.acquireRelease(Effect.promise(createTestDatabase), (db) => Effect.promise(db.drop)),
-    (db) => PostgresStore({ connectionString: db.url, cachedStates: 0 })
+    (db) => PostgresStore.layer({ connectionString: db.url, cachedStates: 0 })
   )))

@@ -10,7 +10,7 @@ const store = (cachedStates: number) =>
   Layer.unwrapScoped(
     Effect.map(
       Effect.acquireRelease(Effect.promise(createTestDatabase), (db) => Effect.promise(db.drop)),
-      (db) => PostgresStore({ connectionString: db.url, cachedStates })
+      (db) => PostgresStore.layer({ connectionString: db.url, cachedStates })
     )
   )
 

@@ -8,7 +8,7 @@ import { Views, type Doc } from "@low/core"
 import { commitWith } from "./commit"
 import { migrate } from "./migrations"
 import { makeWakeUp } from "./wake-up"
-import { dependency, Pg, PgLayer, postgresHealth, type PgClient, type PgOptions } from "./pool"
+import { dependency, Pg, postgresHealth, type PgClient, type PgOptions } from "./pool"
 
 const largestOrder = 2_147_483_647
 
@@ -79,7 +79,7 @@ export interface PostgresStoreOptions extends PgOptions {
 const defaultCachedStates = 10_000
 
 /** Every port on the database `Pg` reaches, after migrating its schema; `/healthz` asks it `select 1`. */
-export const PostgresPorts = (cachedStates = defaultCachedStates) =>
+const portsOnPg = (cachedStates = defaultCachedStates) =>
   Layer.scopedContext(
     Effect.gen(function* () {
       const pg = yield* Pg
@@ -96,6 +96,7 @@ export const PostgresPorts = (cachedStates = defaultCachedStates) =>
     })
   )
 
-/** The Postgres deployment's storage: a pool, the schema, every port and the health check. */
-export const PostgresStore = ({ cachedStates, ...options }: PostgresStoreOptions) =>
-  PostgresPorts(cachedStates).pipe(Layer.provideMerge(PgLayer(options)))
+export const PostgresStore = {
+  /** The Postgres deployment's storage: a pool, the schema, every port and the health check. */
+  layer: ({ cachedStates, ...options }: PostgresStoreOptions) => portsOnPg(cachedStates).pipe(Layer.provideMerge(Pg.layer(options)))
+}

@@ -1,7 +1,7 @@
 import { Effect, Exit, Fiber, ManagedRuntime, Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Commit, Committed } from "@low/core"
-import { Pg, PgLayer, type PgClient } from "./pool"
+import { Pg, type PgClient } from "./pool"
 import { migrate } from "./migrations"
 import { makePostgresPorts } from "./store"
 import { loadCheckpoint, origin, readAfter, subscribe } from "./subscription"
@@ -16,7 +16,7 @@ const run = <A, E>(effect: Effect.Effect<A, E, Pg>) => runtime.runPromise(effect
 
 beforeAll(async () => {
   db = await createTestDatabase()
-  runtime = ManagedRuntime.make(PgLayer({ connectionString: db.url }))
+  runtime = ManagedRuntime.make(Pg.layer({ connectionString: db.url }))
   pg = await run(Pg)
   await run(migrate(pg))
 })

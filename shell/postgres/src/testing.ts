@@ -56,7 +56,7 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
 /** An Executor on the Postgres store of a fresh test database, for tests that run commands without a server. */
 export const executorOnTestDatabase = async (options: ExecutorOptions = {}) => {
   const db = await createTestDatabase()
-  const runtime = ManagedRuntime.make(Executor.layer(options).pipe(Layer.provideMerge(PostgresStore({ connectionString: db.url }))))
+  const runtime = ManagedRuntime.make(Executor.layer(options).pipe(Layer.provideMerge(PostgresStore.layer({ connectionString: db.url }))))
   await runtime.runPromise(Pg)
   return {
     db,

@@ -21,7 +21,7 @@ export interface Contender {
 export const executorContender = async (url: string, connections: number): Promise<Contender> => {
   const runtime = ManagedRuntime.make(
     Executor.layer({ inlineProjectors: wallet.projectors }).pipe(
-      Layer.provideMerge(PostgresStore({ connectionString: url, max: connections }))
+      Layer.provideMerge(PostgresStore.layer({ connectionString: url, max: connections }))
     )
   )
   const executor = await runtime.runPromise(Executor)
