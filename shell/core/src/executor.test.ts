@@ -1,4 +1,4 @@
-import { Effect, Either, Fiber, Layer, Option, Schedule, TestClock } from "effect"
+import { Effect, Either, Fiber, HashMap, Layer, Logger, LogLevel, Option, Schedule, TestClock } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import { assertEquals } from "@effect/vitest/utils"
 import {
@@ -385,6 +385,28 @@ describe("Executor", () => {
         }
         const unique = yield* UniqueIndex
         expect(yield* unique.get("customer-email", "ann@example.com")).toStrictEqual(Option.some(`fresh-i-${winner}`))
+      }).pipe(Effect.provide(executor())))
+  })
+  describe("logging", () => {
+    /** Runs `effect` at `level`, and the log lines it wrote with their annotations. */
+    const logsOf = <A, E, R>(effect: Effect.Effect<A, E, R>, level: LogLevel.LogLevel) => {
+      const lines: Array<{ message: unknown; annotations: Record<string, unknown> }> = []
+      const capture = Logger.make(({ message, annotations }) => void lines.push({ message, annotations: Object.fromEntries(HashMap.toEntries(annotations)) }))
+      return Effect.as(effect.pipe(Logger.withMinimumLogLevel(level), Effect.provide(Logger.replace(Logger.defaultLogger, capture))), lines)
+    }
+
+    it.effect("given the Debug level, when commands run, then one line each naming the handler, the commandId and the outcome", () =>
+      Effect.gen(function* () {
+        const lines = yield* logsOf(Effect.zipRight(open("o-1"), open("o-1")), LogLevel.Debug)
+        expect(lines).toStrictEqual([
+          { message: ["command"], annotations: { handler: "wallet", commandId: "o-1", outcome: "Applied" } },
+          { message: ["command"], annotations: { handler: "wallet", commandId: "o-1", outcome: "Duplicate" } }
+        ])
+      }).pipe(Effect.provide(executor())))
+
+    it.effect("given the Info level, when a command runs, then no line", () =>
+      Effect.gen(function* () {
+        expect(yield* logsOf(open("o-1"), LogLevel.Info)).toStrictEqual([])
       }).pipe(Effect.provide(executor())))
   })
 })

@@ -1,4 +1,4 @@
-import { Cause, Context, Effect, Either, Layer, Option, Schedule, type Schema } from "effect"
+import { Cause, Context, Effect, Either, FiberRef, Layer, LogLevel, Option, Schedule, type Schema } from "effect"
 import {
   type EntityStates, type UniqueIndex, Writes,
   type AnyHandler, type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type ViewChange
@@ -107,15 +107,15 @@ const retryAfter = <A, E, R>(first: E, again: Effect.Effect<A, E, R>, policy: { 
   return Effect.retry(next, policy)
 }
 
-/** The outcome, with one log line per command at debug level. */
-const answered = (handler: AnyHandler, envelope: Envelope, outcome: Outcome) =>
-  Effect.as(
-    Effect.whenLogLevel(
-      Effect.annotateLogs(Effect.logDebug("command"), { handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag }),
-      "Debug"
-    ),
-    outcome
-  )
+/** The outcome, with one log line per command at debug level (built only when debug lines are kept). */
+const answered = (handler: AnyHandler, envelope: Envelope, outcome: Outcome): Effect.Effect<Outcome> =>
+  Effect.withFiberRuntime((fiber) =>
+    LogLevel.greaterThan(fiber.getFiberRef(FiberRef.currentMinimumLogLevel), LogLevel.Debug)
+      ? Effect.succeed(outcome)
+      : Effect.as(
+          Effect.annotateLogs(Effect.logDebug("command"), { handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag }),
+          outcome
+        ))
 
 /** Runs lookup → operate → write for one command, serialized per entity and retried on write conflicts. */
 export class Executor extends Context.Tag("low/shell/Executor")<
