@@ -11,16 +11,19 @@ if (folder === undefined) {
   console.error(`No project "${name}" is built yet. Projects: see the folders under projects/.`)
   process.exit(2)
 }
-// A project deployed on Kafka gets the development broker when none answers where it points. Imported only then:
-// loading effect and kafkajs through tsx takes seconds, the build alone about one.
-const { dependencies = {} } = JSON.parse(readFileSync(join(folder, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
-if ("@low/kafka" in dependencies) {
+
+// A project deployed on Kafka gets the development broker when none answers where it points. Imported only then, as
+// loading effect and kafkajs through tsx takes longer than the build, which runs meanwhile.
+const ensureDevelopmentBroker = async () => {
   const [{ Effect }, { kafkaSettings }, { ensureBroker }] = await Promise.all([import("effect"), import("@low/kafka"), import("./broker")])
   await Effect.runPromise(Effect.flatMap(kafkaSettings, (settings) => ensureBroker(settings.brokers)))
 }
+const { dependencies = {} } = JSON.parse(readFileSync(join(folder, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
+
 try {
-  console.error(describe(await buildProject(name)))
+  const [built] = await Promise.all([buildProject(name), "@low/kafka" in dependencies ? ensureDevelopmentBroker() : undefined])
+  console.error(describe(built))
 } catch (error) {
-  console.error(`${name} did not build: ${error instanceof Error ? error.message : String(error)}`)
+  console.error(`${name} did not start: ${error instanceof Error ? error.message : String(error)}`)
   process.exit(1)
 }
