@@ -23,12 +23,8 @@ export const projectOutput = (name: string) => join(root, "projects", name, "dis
  * gives the bundle one. NODE_ENV defaults to production before any bundled module runs, so graphql-js skips its
  * development checks (a cross-realm instanceof check on every type test); a NODE_ENV that is set is kept.
  */
-const serverBanner = [
-  `import { createRequire as __lowCreateRequire } from "node:module";`,
-  `const require = __lowCreateRequire(import.meta.url);`,
-  `process.env.NODE_ENV ??= "production";`
-].join(" ")
-const toolBanner = serverBanner.split(" process.env")[0]!
+const requireBanner = `import { createRequire as __lowCreateRequire } from "node:module"; const require = __lowCreateRequire(import.meta.url);`
+const serverBanner = `${requireBanner} process.env.NODE_ENV ??= "production";`
 
 const common = {
   bundle: true,
@@ -37,11 +33,9 @@ const common = {
   target: "node20",
   sourcemap: true,
   sourcesContent: false,
-  // Required only by pg's `native` getter, which nothing here reads.
+  // pg's optional native client, required (in a try) only when pg.native is read: left to node, which lacks it.
   external: ["pg-native"],
-  // The optional native speed-ups of ws and msgpackr are required inside try blocks and are not installed.
-  logLevel: "error",
-  logOverride: { "require-resolve-not-external": "silent" },
+  logLevel: "warning",
   write: false
 } as const satisfies BuildOptions
 
@@ -147,7 +141,7 @@ export const buildTools = async (paths: ReadonlyArray<string>): Promise<Array<Bu
     entryPoints: paths.map((p) => join(src, p)),
     outbase: src,
     outdir: join(root, "shell", "tooling", "dist"),
-    banner: { js: toolBanner },
+    banner: { js: requireBanner },
     plugins: [sourceUrls]
   })
   writeOutputs(result.outputFiles)
