@@ -1,8 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process"
+import { dirname } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../../../", import.meta.url))
-const start = fileURLToPath(new URL("../../tooling/src/start.ts", import.meta.url))
+const start = fileURLToPath(new URL("../../tooling/start.sh", import.meta.url))
 
 /** A project's process started by a test: `pnpm start <project> …` without pnpm. */
 export interface ProjectProcess {
@@ -17,13 +18,17 @@ export interface ProjectProcess {
 }
 
 /**
- * Starts `project` with `args` and `env` on a free port. Node runs tsx's loader itself rather than the tsx CLI:
- * the CLI runs the program in a grandchild, which a SIGKILL of the child would leave running.
+ * Starts `project` with `args` and `env` on a free port, as `pnpm start` does: shell/tooling/start.sh bundles the
+ * project, then replaces itself with `node` on the bundle. The child is then the server itself, so a SIGKILL of it
+ * leaves nothing running (a SIGKILL during the build ends the shell; the build finishes on its own and exits).
+ * Every call builds, so a test runs the sources as they are; two test workers building one project at once is
+ * safe, as each output file is written under a temporary name and renamed over the last.
  */
 export const spawnProject = (project: string, { args = [], env = {} }: { args?: ReadonlyArray<string>; env?: Record<string, string> } = {}): ProjectProcess => {
-  const child = spawn(process.execPath, ["--import", "tsx", start, project, ...args], {
+  const child = spawn("bash", [start, project, ...args], {
     cwd: root,
-    env: { ...process.env, PORT: "0", LOG_LEVEL: "Info", ...env },
+    // The node that runs the tests runs the build and the server too.
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env["PATH"] ?? ""}`, PORT: "0", LOG_LEVEL: "Info", ...env },
     stdio: ["ignore", "pipe", "pipe"]
   })
   let output = ""

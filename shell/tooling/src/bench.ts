@@ -1,4 +1,6 @@
 // `pnpm bench [executor] [graphql] ...`: the benchmarks behind BENCHMARKS.md (all of them when none is named).
+// Runs bundled (shell/tooling/bench.sh builds it to shell/tooling/dist/bench.js), with import.meta.url standing
+// for this source file's URL, so paths below are relative to shell/tooling/src.
 import { spawnSync } from "node:child_process"
 import { fileURLToPath } from "node:url"
 import { executorBench } from "./bench/executor"
@@ -30,14 +32,14 @@ const benches: Record<string, () => Promise<void>> = {
   }
 }
 
-/** A benchmark that is a script of its own, run in a fresh process. */
+/** A benchmark that is a script of its own, run in a fresh process: its bundle, built beside this one by `pnpm bench`. */
 const script = (path: string) => async () => {
-  const file = fileURLToPath(new URL(`../${path}`, import.meta.url))
-  const { status } = spawnSync(process.execPath, ["--import", "tsx", file], { stdio: "inherit" })
+  const file = fileURLToPath(new URL(`../dist/${path}.js`, import.meta.url))
+  const { status } = spawnSync(process.execPath, [file], { stdio: "inherit" })
   if (status !== 0) throw new Error(`${path} exited with ${status}`)
 }
-benches["postgres"] = script("bench/postgres.ts")
-benches["kafka"] = script("bench/kafka.ts")
+benches["postgres"] = script("bench/postgres")
+benches["kafka"] = script("bench/kafka")
 
 const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches)
 for (const name of chosen) {

@@ -1,22 +1,29 @@
-// `pnpm start [project]`: serves one project of projects/ (in-memory when none is named).
-import { existsSync, readFileSync } from "node:fs"
-import { fileURLToPath } from "node:url"
-import { Effect } from "effect"
-import { kafkaSettings } from "@low/kafka"
-import { ensureBroker } from "./broker"
+// The build step of `pnpm start [project] [args…]` (shell/tooling/start.sh runs it, then runs the output with node):
+// checks the project, starts the development Kafka broker for a project deployed on Kafka when none answers, and
+// bundles the project's server to projects/<name>/dist/main.js.
+import { readFileSync } from "node:fs"
+import { join } from "node:path"
+import { buildProject, describe, projectFolder } from "./build"
 
 const name = process.argv[2] ?? "in-memory"
-const folder = fileURLToPath(new URL(`../../../projects/${name}/`, import.meta.url))
-const entry = `${folder}src/main.ts`
-if (!/^[a-z0-9-]+$/.test(name) || !existsSync(entry)) {
+const folder = projectFolder(name)
+if (folder === undefined) {
   console.error(`No project "${name}" is built yet. Projects: see the folders under projects/.`)
   process.exit(2)
 }
-// A project deployed on Kafka gets the development broker when none answers where it points.
-const { dependencies = {} } = JSON.parse(readFileSync(`${folder}package.json`, "utf8")) as { dependencies?: Record<string, string> }
-if ("@low/kafka" in dependencies) await Effect.runPromise(Effect.flatMap(kafkaSettings, (settings) => ensureBroker(settings.brokers)))
-// A server, not a test run: graphql-js then skips its development checks (a cross-realm instanceof check on every
-// type test). Read when graphql is first imported, hence before the project is.
-process.env["NODE_ENV"] ??= "production"
-const project: { main: () => void } = await import(entry)
-project.main()
+
+// A project deployed on Kafka gets the development broker when none answers where it points. Imported only then, as
+// loading effect and kafkajs through tsx takes longer than the build, which runs meanwhile.
+const ensureDevelopmentBroker = async () => {
+  const [{ Effect }, { kafkaSettings }, { ensureBroker }] = await Promise.all([import("effect"), import("@low/kafka"), import("./broker")])
+  await Effect.runPromise(Effect.flatMap(kafkaSettings, (settings) => ensureBroker(settings.brokers)))
+}
+const { dependencies = {} } = JSON.parse(readFileSync(join(folder, "package.json"), "utf8")) as { dependencies?: Record<string, string> }
+
+try {
+  const [built] = await Promise.all([buildProject(name), "@low/kafka" in dependencies ? ensureDevelopmentBroker() : undefined])
+  console.error(describe(built))
+} catch (error) {
+  console.error(`${name} did not start: ${error instanceof Error ? error.message : String(error)}`)
+  process.exit(1)
+}

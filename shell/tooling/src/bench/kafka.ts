@@ -1,18 +1,15 @@
 // `pnpm bench kafka`: the graphql-kafka project end to end — mutations/s and latency through
 // GraphQL at a fixed offered load and at saturation, as one process and as a bff beside a handler+projector
 // process, with the in-memory project as the baseline of the same machine; then command → projection latency.
-import { spawn } from "node:child_process"
-import { fileURLToPath } from "node:url"
 import { Effect } from "effect"
 import { graphqlBench } from "./graphql"
-import { startProjectProcess } from "./server-process"
+import { spawnStart, startProjectProcess } from "./server-process"
 import { projectionLatency } from "./kafka-latency"
 import { kafkaSettings } from "@low/kafka"
 import { dropTestData, envOf, requireServices, testSettings } from "@low/kafka/testing"
 
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 20)
 const port = Number(process.env["BENCH_PORT"] ?? 4720)
-const root = fileURLToPath(new URL("../../../../", import.meta.url))
 // Production consumer settings: the bench measures the deployment as it runs, not as tests tune it.
 const fresh = (label: string) => testSettings(label, { consumer: Effect.runSync(kafkaSettings).consumer })
 const quiet = { LOG_LEVEL: "WARN" }
@@ -27,11 +24,7 @@ const rows = async (name: string, url: string) => {
 
 /** The consumer roles in a process of their own (no HTTP, so no health endpoint to wait for: they catch up from Kafka). */
 const startWorkers = (env: Record<string, string>) => {
-  const child = spawn(process.execPath, ["--import", "tsx", "shell/tooling/src/start.ts", "graphql-kafka", "--role", "handler,projector"], {
-    cwd: root,
-    env: { ...process.env, ...env, ...quiet },
-    stdio: ["ignore", "inherit", "inherit"]
-  })
+  const child = spawnStart("graphql-kafka", ["--role", "handler,projector"], { ...env, ...quiet }, "inherit")
   return () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))))
 }
 

@@ -1,0 +1,66 @@
+import { spawn } from "node:child_process"
+import { readFileSync } from "node:fs"
+import { builtinModules } from "node:module"
+import { afterEach, describe, expect, it } from "vitest"
+import { buildProject, projectOutput } from "./build"
+
+const running: Array<() => void> = []
+afterEach(() => running.splice(0).forEach((kill) => kill()))
+
+/** Resolves with the first match of `pattern` in `output()`, checked whenever output arrives, or rejects after `ms`. */
+const waitFor = (output: () => string, onData: (listener: () => void) => void, pattern: RegExp, ms: number) =>
+  new Promise<RegExpExecArray>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${pattern} within ${ms} ms:\n${output()}`)), ms)
+    const check = () => {
+      const found = pattern.exec(output())
+      if (found !== null) {
+        clearTimeout(timer)
+        resolve(found)
+      }
+    }
+    onData(check)
+    check()
+  })
+
+describe("buildProject", () => {
+  it("bundles the in-memory project to plain JavaScript that node serves and stops on SIGTERM", async () => {
+    // Two builds of one project at once, as two test workers starting it do: each file is renamed into place whole.
+    const [built] = await Promise.all([buildProject("in-memory"), buildProject("in-memory")])
+    expect(built.file).toBe(projectOutput("in-memory"))
+
+    // Self-contained: the bundle imports Node builtins only, so nothing is resolved from node_modules at run time.
+    const code = readFileSync(built.file, "utf8")
+    const imported = [...code.matchAll(/^import\s(?:[^;"]*\sfrom\s)?"([^"]+)";/gm)].map((m) => m[1]!)
+    expect(imported).toContain("node:http")
+    expect(imported.filter((specifier) => !builtinModules.includes(specifier.replace(/^node:/, "")))).toEqual([])
+
+    // Plain node: no loader flag, no NODE_OPTIONS, NODE_ENV left to the bundle's default.
+    const { NODE_OPTIONS: _options, NODE_ENV: _env, ...env } = process.env
+    const child = spawn(process.execPath, [built.file], { env: { ...env, PORT: "0", LOG_LEVEL: "Info" }, stdio: ["ignore", "pipe", "pipe"] })
+    running.push(() => child.kill("SIGKILL"))
+    let output = ""
+    const listeners: Array<() => void> = []
+    const read = (chunk: Buffer) => {
+      output += chunk.toString()
+      listeners.forEach((listener) => listener())
+    }
+    child.stdout.on("data", read)
+    child.stderr.on("data", read)
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.once("exit", (code, signal) => resolve({ code, signal })))
+
+    const [, port] = await waitFor(() => output, (l) => listeners.push(l), /Listening on http:\/\/[^\s"]*:(\d+)/, 20_000)
+    const base = `http://127.0.0.1:${port}`
+
+    expect((await fetch(`${base}/healthz`)).status).toBe(200)
+    const answer = await fetch(`${base}/graphql`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query: `mutation { openWallet(owner: "Ada") { owner balance } }` })
+    })
+    expect(await answer.text()).toBe(`{"data":{"openWallet":{"owner":"Ada","balance":0}}}`)
+
+    child.kill("SIGTERM")
+    expect(await exited).toEqual({ code: 0, signal: null })
+  }, 90_000)
+})
