@@ -2,7 +2,7 @@
 // TypeScript loader: every dependency inside (one copy of graphql, nothing resolved from pnpm's node_modules at
 // run time), Node builtins and pg-native outside.
 import { randomBytes } from "node:crypto"
-import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { build, type BuildOptions, type OutputFile, type Plugin } from "esbuild"
@@ -15,7 +15,7 @@ export const projectFolder = (name: string): string | undefined => {
   return /^[a-z0-9-]+$/.test(name) && existsSync(join(folder, "src", "main.ts")) ? folder : undefined
 }
 
-/** Where `buildProject` writes a project's server: projects/<name>/dist/main.js (with main.js.map and assets/). */
+/** Where `buildProject` writes a project's server: projects/<name>/dist/main.js (with main.js.map). */
 export const projectOutput = (name: string) => join(root, "projects", name, "dist", "main.js")
 
 /**
@@ -41,34 +41,19 @@ const common = {
 
 const workspaceSource = /\.ts$/
 const inWorkspace = (path: string) => !path.includes("/node_modules/")
-const fileUrlOf = /new URL\(\s*(["'])(\.{1,2}\/[^"']+)\1\s*,\s*import\.meta\.url\s*\)/g
-
 /**
- * For a server bundle meant to run on its own: `new URL("./file", import.meta.url)` in the workspace's sources
- * (shell/graphql reads schema.graphql so) names a file copied to the bundle's assets/ folder, and is rewritten to
- * that copy. Any other use of import.meta.url would silently point at the bundle, so it stops the build.
+ * For a server bundle meant to run on its own: import.meta.url in the workspace's sources would point at the bundle,
+ * not at the source, so any use of it stops the build (the runtime packages read no file beside their code).
  */
-const assets = (found: Map<string, string>): Plugin => ({
-  name: "low-assets",
+const noImportMeta: Plugin = {
+  name: "low-no-import-meta",
   setup(b) {
     b.onLoad({ filter: workspaceSource }, ({ path }) => {
-      if (!inWorkspace(path)) return undefined
-      const source = readFileSync(path, "utf8")
-      if (!source.includes("import.meta")) return undefined
-      const contents = source.replace(fileUrlOf, (_, quote: string, target: string) => {
-        const file = fileURLToPath(new URL(target, pathToFileURL(path)))
-        if (!existsSync(file) || !statSync(file).isFile()) throw new Error(`${relative(root, path)}: ${target} is not a file`)
-        const name = relative(root, file).replaceAll("/", "_")
-        found.set(name, file)
-        return `new URL(${quote}./assets/${name}${quote}, import.meta.url)`
-      })
-      if (source.replace(fileUrlOf, "").includes("import.meta")) {
-        return { errors: [{ text: `${relative(root, path)} uses import.meta other than new URL("./file", import.meta.url), which a bundle cannot keep` }] }
-      }
-      return { contents, loader: "ts" }
+      if (!inWorkspace(path) || !readFileSync(path, "utf8").includes("import.meta")) return undefined
+      return { errors: [{ text: `${relative(root, path)} uses import.meta, which a server bundle cannot keep` }] }
     })
   }
-})
+}
 
 /**
  * For a tooling bundle, which runs only inside this repository: import.meta.url in the workspace's sources is the
@@ -115,15 +100,13 @@ export const buildProject = async (name: string): Promise<Built> => {
   if (folder === undefined) throw new Error(`no project "${name}" under projects/`)
   const started = performance.now()
   const outfile = projectOutput(name)
-  const found = new Map<string, string>()
   const result = await build({
     ...common,
     stdin: { contents: `import { main } from "./src/main.ts"\nmain()\n`, resolveDir: folder, sourcefile: "server.ts", loader: "ts" },
     outfile,
     banner: { js: serverBanner },
-    plugins: [assets(found)]
+    plugins: [noImportMeta]
   })
-  for (const [name, file] of found) writeAtomically(join(dirname(outfile), "assets", name), readFileSync(file))
   writeOutputs(result.outputFiles)
   const bytes = result.outputFiles.find((f) => f.path === outfile)?.contents.byteLength ?? 0
   return { file: outfile, bytes, ms: Math.round(performance.now() - started) }
