@@ -11,7 +11,16 @@ export { walletHandler, operate as operateWallet, type WalletLookup } from "./wa
 export * from "./wallet/projectors"
 export { wallet } from "./wallet"
 export {
-  InviteCustomer, CustomerInvited, AlreadyInvited, CustomerState, emailIndex, customersView, customersByEmailView,
-  operate as operateInvite, inviteHandler, customerProjector, type InviteLookup
+  InviteCustomer,
+  CustomerInvited,
+  AlreadyInvited,
+  CustomerState,
+  emailIndex,
+  customersView,
+  customersByEmailView,
+  operate as operateInvite,
+  inviteHandler,
+  customerProjector,
+  type InviteLookup
 } from "./invite-customer/invite"
 export { inviteCustomer } from "./invite-customer"

@@ -88,7 +88,8 @@ describe("Email", () => {
   })
 
   it("given whitespace inside, when decoded, then refused", () => {
-    for (const email of ["ann lee@example.com", "ann@exam ple.com", "ann@example.\tcom"]) expect(decoded(Email, email), email).toBe("refused")
+    for (const email of ["ann lee@example.com", "ann@exam ple.com", "ann@example.\tcom"])
+      expect(decoded(Email, email), email).toBe("refused")
   })
 
   it("given 254 characters after trimming, when decoded, then accepted; given 255, then refused", () => {

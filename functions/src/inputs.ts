@@ -6,18 +6,14 @@ export const Id = Schema.String.pipe(
 )
 
 /** An amount of money in minor units. */
-export const Amount = Schema.Int.pipe(
-  Schema.between(1, 1_000_000_000, { message: () => "must be an integer from 1 to 1000000000" })
-)
+export const Amount = Schema.Int.pipe(Schema.between(1, 1_000_000_000, { message: () => "must be an integer from 1 to 1000000000" }))
 
 const codePoints = (s: string) => [...s].length
 
 /** An owner's name, trimmed, 1..200 characters. */
 export const Owner = Schema.compose(
   Schema.Trim,
-  Schema.String.pipe(
-    Schema.filter((s) => (codePoints(s) >= 1 && codePoints(s) <= 200) || "must be 1..200 characters after trimming")
-  )
+  Schema.String.pipe(Schema.filter((s) => (codePoints(s) >= 1 && codePoints(s) <= 200) || "must be 1..200 characters after trimming"))
 )
 
 // One @, a non-empty local part, a dotted domain, no whitespace.

@@ -47,7 +47,4 @@ export type WriteOp =
  * The write side of the event log, the entity states and the unique indexes. It records; it does not touch
  * storage, so the shell can commit one command's writes atomically and in as few round trips as it can.
  */
-export class Writes extends Context.Tag("low/ports/Writes")<
-  Writes,
-  { readonly record: (op: WriteOp) => Effect.Effect<void> }
->() {}
+export class Writes extends Context.Tag("low/ports/Writes")<Writes, { readonly record: (op: WriteOp) => Effect.Effect<void> }>() {}

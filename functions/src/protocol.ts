@@ -56,7 +56,13 @@ export type ViewChange =
   /** Merge `fields` into the existing document at `key`. */
   | { readonly _tag: "Patch"; readonly view: string; readonly key: string; readonly fields: Readonly<Record<string, unknown>> }
   /** Add an item to the ordered collection at `key`; `order` is unique within it. */
-  | { readonly _tag: "Add"; readonly view: string; readonly key: string; readonly order: number; readonly item: Readonly<Record<string, unknown>> }
+  | {
+      readonly _tag: "Add"
+      readonly view: string
+      readonly key: string
+      readonly order: number
+      readonly item: Readonly<Record<string, unknown>>
+    }
 
 /**
  * A projector: what an event changes in the read models. Documents are keyed so that one stream feeds each,

@@ -44,7 +44,6 @@ export const inviteExamples: ReadonlyArray<Example> = [
   }
 ]
 
-
 export const inviteApi: Api = {
   schema,
   mutations: {

@@ -35,11 +35,15 @@ export const operate = (
   })
 
 const write = (_command: InviteCustomer, _looked: InviteLookup, events: ReadonlyArray<CustomerInvited>) =>
-  Effect.forEach(events, ({ customerId, email }) =>
-    Effect.zipRight(
-      claim(emailIndex, email, customerId),
-      appendWithState(`customer-${customerId}`, 0, events, CustomerState, { customerId, email })
-    ), { discard: true })
+  Effect.forEach(
+    events,
+    ({ customerId, email }) =>
+      Effect.zipRight(
+        claim(emailIndex, email, customerId),
+        appendWithState(`customer-${customerId}`, 0, events, CustomerState, { customerId, email })
+      ),
+    { discard: true }
+  )
 
 export const inviteHandler: EventHandler<InviteCustomer, InviteLookup, CustomerInvited, AlreadyInvited> = {
   name: "invite-customer",

@@ -121,7 +121,7 @@ export const walletExamples: ReadonlyArray<Example> = [
         data: { openWallet: { id: `${run}-ada`, owner: "Ada", balance: 0, version: 1 } }
       },
       {
-        query: "mutation ($id: ID!) { credit(walletId: $id, amount: 500, commandId: \"pay-1\") { balance version } }",
+        query: 'mutation ($id: ID!) { credit(walletId: $id, amount: 500, commandId: "pay-1") { balance version } }',
         variables: { id: `${run}-ada` },
         data: { credit: { balance: 500, version: 2 } }
       },
@@ -135,7 +135,10 @@ export const walletExamples: ReadonlyArray<Example> = [
         variables: { id: `${run}-ada` },
         data: {
           wallet: {
-            id: `${run}-ada`, owner: "Ada", balance: 500, version: 2,
+            id: `${run}-ada`,
+            owner: "Ada",
+            balance: 500,
+            version: 2,
             transactions: { items: [{ kind: "CREDIT", amount: 500, balanceAfter: 500 }] }
           }
         }

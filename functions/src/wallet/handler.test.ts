@@ -24,9 +24,9 @@ const decideAndWrite = (command: WalletCommand, snapshots: Record<string, Versio
     const decided = walletHandler.operate(command, looked, envelope)
     if (Either.isLeft(decided)) return yield* Effect.fail(decided.left)
     const ops: Array<WriteOp> = []
-    yield* walletHandler.write(command, looked, decided.right).pipe(
-      Effect.provideService(Writes, { record: (op) => Effect.sync(() => void ops.push(op)) })
-    )
+    yield* walletHandler
+      .write(command, looked, decided.right)
+      .pipe(Effect.provideService(Writes, { record: (op) => Effect.sync(() => void ops.push(op)) }))
     return ops
   }).pipe(Effect.provideService(EntityStates, statesOf(snapshots)), Effect.provideService(UniqueIndex, noIndex))
 
@@ -35,13 +35,13 @@ describe("wallet lookup and write", () => {
     Effect.gen(function* () {
       const asked: Array<string> = []
       const snapshot = { version: 3, state: { walletId: "w", owner: "Ann", balance: 7 } }
-      const looked = yield* walletHandler.lookup({ _tag: "Credit", walletId: "w", amount: 1 }, envelope).pipe(
-        Effect.provideService(EntityStates, statesOf({ "wallet-w": snapshot }, asked)),
-        Effect.provideService(UniqueIndex, noIndex)
-      )
+      const looked = yield* walletHandler
+        .lookup({ _tag: "Credit", walletId: "w", amount: 1 }, envelope)
+        .pipe(Effect.provideService(EntityStates, statesOf({ "wallet-w": snapshot }, asked)), Effect.provideService(UniqueIndex, noIndex))
       expect(asked).toEqual(["wallet-w"])
       expect(looked).toStrictEqual(Option.some(snapshot))
-    }))
+    })
+  )
 
   it.effect("given no wallet, when opening it, then one event is appended at version 0 and the state saved at version 1", () =>
     Effect.gen(function* () {
@@ -50,7 +50,8 @@ describe("wallet lookup and write", () => {
         { _tag: "Append", stream: "wallet-w", expectedVersion: 0, events: [{ _tag: "WalletOpened", walletId: "w", owner: "Ann" }] },
         { _tag: "SaveState", stream: "wallet-w", version: 1, schema: WalletState, state: { walletId: "w", owner: "Ann", balance: 0 } }
       ])
-    }))
+    })
+  )
 
   it.effect("given a wallet at version 4 with 100, when debiting 40, then the append expects version 4 and the state at 5 holds 60", () =>
     Effect.gen(function* () {
@@ -59,10 +60,16 @@ describe("wallet lookup and write", () => {
         { "wallet-w": { version: 4, state: { walletId: "w", owner: "Ann", balance: 100 } } }
       )
       expect(ops).toStrictEqual([
-        { _tag: "Append", stream: "wallet-w", expectedVersion: 4, events: [{ _tag: "WalletDebited", walletId: "w", amount: 40, balanceAfter: 60 }] },
+        {
+          _tag: "Append",
+          stream: "wallet-w",
+          expectedVersion: 4,
+          events: [{ _tag: "WalletDebited", walletId: "w", amount: 40, balanceAfter: 60 }]
+        },
         { _tag: "SaveState", stream: "wallet-w", version: 5, schema: WalletState, state: { walletId: "w", owner: "Ann", balance: 60 } }
       ])
-    }))
+    })
+  )
 
   it("given wallet commands, when asking their entity, then it is the wallet id", () => {
     expect(walletHandler.entity({ _tag: "Debit", walletId: "w-9", amount: 1 })).toBe("w-9")
@@ -70,7 +77,10 @@ describe("wallet lookup and write", () => {
   })
 
   it("given a command with an untrimmed owner, when decoded by the handler's schema, then the owner is trimmed", () => {
-    expect(Schema.decodeUnknownSync(walletHandler.command)({ _tag: "OpenWallet", walletId: "w", owner: "  Ann " }))
-      .toStrictEqual({ _tag: "OpenWallet", walletId: "w", owner: "Ann" })
+    expect(Schema.decodeUnknownSync(walletHandler.command)({ _tag: "OpenWallet", walletId: "w", owner: "  Ann " })).toStrictEqual({
+      _tag: "OpenWallet",
+      walletId: "w",
+      owner: "Ann"
+    })
   })
 })

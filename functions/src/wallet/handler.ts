@@ -34,13 +34,7 @@ export const operate = (command: WalletCommand, looked: WalletLookup): Either.Ei
 
 const write = (command: WalletCommand, looked: WalletLookup, events: ReadonlyArray<WalletEvent>) => {
   const current = Option.getOrUndefined(looked)
-  return appendWithState(
-    streamOf(command.walletId),
-    current?.version ?? 0,
-    events,
-    WalletState,
-    fold(current?.state, events)!
-  )
+  return appendWithState(streamOf(command.walletId), current?.version ?? 0, events, WalletState, fold(current?.state, events)!)
 }
 
 export const walletHandler: EventHandler<WalletCommand, WalletLookup, WalletEvent, WalletRejection> = {

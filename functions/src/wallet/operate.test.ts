@@ -9,8 +9,7 @@ import { evolve, fold, maxBalance, type WalletState } from "./state"
 
 const none: WalletLookup = Option.none()
 /** A wallet "w" that has folded `version` events and holds `balance`. */
-const walletWith = (balance: number, version = 2): WalletLookup =>
-  Option.some({ version, state: { walletId: "w", owner: "Ann", balance } })
+const walletWith = (balance: number, version = 2): WalletLookup => Option.some({ version, state: { walletId: "w", owner: "Ann", balance } })
 
 const open = (walletId = "w", owner = "Ann"): WalletCommand => ({ _tag: "OpenWallet", walletId, owner })
 const credit = (amount: number, walletId = "w"): WalletCommand => ({ _tag: "Credit", walletId, amount })
@@ -37,17 +36,16 @@ describe("wallet operate", () => {
     })
 
     it("given a wallet with 100, when crediting 50, then WalletCredited of 50 with balanceAfter 150", () => {
-      expectAccepted(
-        operate(credit(50), walletWith(100)),
-        { _tag: "WalletCredited", walletId: "w", amount: 50, balanceAfter: 150 }
-      )
+      expectAccepted(operate(credit(50), walletWith(100)), { _tag: "WalletCredited", walletId: "w", amount: 50, balanceAfter: 150 })
     })
 
     it("given a wallet 10 below the limit, when crediting 10, then WalletCredited with balanceAfter 2147483647", () => {
-      expectAccepted(
-        operate(credit(10), walletWith(maxBalance - 10)),
-        { _tag: "WalletCredited", walletId: "w", amount: 10, balanceAfter: 2_147_483_647 }
-      )
+      expectAccepted(operate(credit(10), walletWith(maxBalance - 10)), {
+        _tag: "WalletCredited",
+        walletId: "w",
+        amount: 10,
+        balanceAfter: 2_147_483_647
+      })
     })
 
     it("given a wallet 10 below the limit, when crediting 11, then BalanceLimit with its balance and the amount", () => {
@@ -71,31 +69,19 @@ describe("wallet operate", () => {
     })
 
     it("given a wallet with 100, when debiting 30, then WalletDebited of 30 with balanceAfter 70", () => {
-      expectAccepted(
-        operate(debit(30), walletWith(100)),
-        { _tag: "WalletDebited", walletId: "w", amount: 30, balanceAfter: 70 }
-      )
+      expectAccepted(operate(debit(30), walletWith(100)), { _tag: "WalletDebited", walletId: "w", amount: 30, balanceAfter: 70 })
     })
 
     it("given a wallet with 100, when debiting 100, then WalletDebited with balanceAfter 0", () => {
-      expectAccepted(
-        operate(debit(100), walletWith(100)),
-        { _tag: "WalletDebited", walletId: "w", amount: 100, balanceAfter: 0 }
-      )
+      expectAccepted(operate(debit(100), walletWith(100)), { _tag: "WalletDebited", walletId: "w", amount: 100, balanceAfter: 0 })
     })
 
     it("given a wallet with 100, when debiting 101, then InsufficientFunds with balance 100 and amount 101", () => {
-      assertEquals(
-        operate(debit(101), walletWith(100)),
-        Either.left(new InsufficientFunds({ walletId: "w", balance: 100, amount: 101 }))
-      )
+      assertEquals(operate(debit(101), walletWith(100)), Either.left(new InsufficientFunds({ walletId: "w", balance: 100, amount: 101 })))
     })
 
     it("given an empty wallet, when debiting 1, then InsufficientFunds with balance 0 and amount 1", () => {
-      assertEquals(
-        operate(debit(1), walletWith(0)),
-        Either.left(new InsufficientFunds({ walletId: "w", balance: 0, amount: 1 }))
-      )
+      assertEquals(operate(debit(1), walletWith(0)), Either.left(new InsufficientFunds({ walletId: "w", balance: 0, amount: 1 })))
     })
   })
 
@@ -120,11 +106,19 @@ describe("wallet evolve and fold", () => {
   })
 
   it("given a balance of 100, when WalletCredited of 50, then balance 150 and the owner kept", () => {
-    expect(evolve({ walletId: "w", owner: "Ann", balance: 100 }, credited(50, 150))).toStrictEqual({ walletId: "w", owner: "Ann", balance: 150 })
+    expect(evolve({ walletId: "w", owner: "Ann", balance: 100 }, credited(50, 150))).toStrictEqual({
+      walletId: "w",
+      owner: "Ann",
+      balance: 150
+    })
   })
 
   it("given a balance of 100, when WalletDebited of 30, then balance 70", () => {
-    expect(evolve({ walletId: "w", owner: "Ann", balance: 100 }, debited(30, 70))).toStrictEqual({ walletId: "w", owner: "Ann", balance: 70 })
+    expect(evolve({ walletId: "w", owner: "Ann", balance: 100 }, debited(30, 70))).toStrictEqual({
+      walletId: "w",
+      owner: "Ann",
+      balance: 70
+    })
   })
 
   it("given no events, when folding, then the state is unchanged", () => {
@@ -134,7 +128,11 @@ describe("wallet evolve and fold", () => {
   })
 
   it("given a wallet's whole history, when folding it from nothing, then the balance is credits minus debits", () => {
-    expect(fold(undefined, [opened, credited(100, 100), debited(30, 70), credited(5, 75)])).toStrictEqual({ walletId: "w", owner: "Ann", balance: 75 })
+    expect(fold(undefined, [opened, credited(100, 100), debited(30, 70), credited(5, 75)])).toStrictEqual({
+      walletId: "w",
+      owner: "Ann",
+      balance: 75
+    })
   })
 
   it("given a snapshot, when folding the events after it, then the same state as folding the whole history", () => {

@@ -27,7 +27,8 @@ describe("counter operate", () => {
 describe("counter projector", () => {
   it("given Incremented to 7, when projected, then the counter's document says 7", () => {
     const event = { _tag: "Incremented" as const, counterId: "c", by: 7, value: 7 }
-    expect(counterProjector.project({ id: "counter-c@1", stream: "counter-c", version: 1, event, commandId: "x", at: "t" }))
-      .toStrictEqual([{ _tag: "Put", view: "counters", key: "c", doc: { id: "c", value: 7 } }])
+    expect(counterProjector.project({ id: "counter-c@1", stream: "counter-c", version: 1, event, commandId: "x", at: "t" })).toStrictEqual([
+      { _tag: "Put", view: "counters", key: "c", doc: { id: "c", value: 7 } }
+    ])
   })
 })

@@ -50,7 +50,8 @@ export const counterHandler: EventHandler<Increment, Option.Option<Versioned<Cou
   // lookup reads, operate decides, write records: the shell commits the writes and retries on a conflict.
   lookup: ({ counterId }) => Effect.flatMap(EntityStates, (states) => states.get(streamOf(counterId), CounterState)),
   operate: (command, looked) => operate(command, looked),
-  write: ({ counterId }, looked, events) => appendWithState(streamOf(counterId), versionOf(looked), events, CounterState, stateAfter(events))
+  write: ({ counterId }, looked, events) =>
+    appendWithState(streamOf(counterId), versionOf(looked), events, CounterState, stateAfter(events))
 }
 
 /** The view the API reads: one document per counter. */

@@ -47,7 +47,9 @@ export const counter = defineDomain({
   // One answer per rejection: leaving one out does not compile.
   errors: {
     CounterLimit: (e) => ({
-      code: "COUNTER_LIMIT", message: `The counter stands at ${e.value}; ${e.by} more would pass the limit.`, extensions: { value: e.value }
+      code: "COUNTER_LIMIT",
+      message: `The counter stands at ${e.value}; ${e.by} more would pass the limit.`,
+      extensions: { value: e.value }
     })
   },
   examples: [

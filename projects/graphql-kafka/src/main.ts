@@ -4,8 +4,11 @@ import { KafkaDeployment, kafkaSettings, rebuildReadModels, rolesOf, runWorkers,
 import { domains } from "./domains"
 
 /** A bff serving GraphQL on `server`, running `roles` (all by default) beside it. */
-export const GraphqlKafka = (server: ServerOptions, settings: KafkaSettings, roles: ReadonlyArray<Role> = ["bff", "handler", "projector"]) =>
-  serve(server).pipe(Layer.provide(KafkaDeployment.server({ domains: server.domains, settings, roles })))
+export const GraphqlKafka = (
+  server: ServerOptions,
+  settings: KafkaSettings,
+  roles: ReadonlyArray<Role> = ["bff", "handler", "projector"]
+) => serve(server).pipe(Layer.provide(KafkaDeployment.server({ domains: server.domains, settings, roles })))
 
 /** `pnpm start graphql-kafka [--role bff|handler|projector[,…]]` (or ROLE=…). */
 export const main = () => {
@@ -13,9 +16,11 @@ export const main = () => {
   if (!roles.includes("bff")) {
     return runWorkers(Layer.unwrapEffect(Effect.map(kafkaSettings, (settings) => KafkaDeployment.workers({ domains, settings, roles }))))
   }
-  return runServer(Layer.unwrapEffect(
-    Effect.zipWith(kafkaSettings, portConfig, (settings, port) => GraphqlKafka({ port, host: "0.0.0.0", domains }, settings, roles))
-  ))
+  return runServer(
+    Layer.unwrapEffect(
+      Effect.zipWith(kafkaSettings, portConfig, (settings, port) => GraphqlKafka({ port, host: "0.0.0.0", domains }, settings, roles))
+    )
+  )
 }
 
 /**

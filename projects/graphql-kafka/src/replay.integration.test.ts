@@ -22,7 +22,9 @@ const mutate = async (query: string, variables: Record<string, unknown>) => {
 }
 
 describe("graphql-kafka replay", () => {
-  it("given wallets and customers written through GraphQL, when the read models are rebuilt from the events topics into another prefix, then they equal the live ones", { timeout: 180_000 }, async () => {
+  it("given wallets and customers written through GraphQL, when the read models are rebuilt from the events topics into another prefix, then they equal the live ones", {
+    timeout: 180_000
+  }, async () => {
     const codes = await Promise.all(
       Array.from({ length: 20 }, async (_, w) => {
         const id = `w-${w}`
@@ -30,7 +32,9 @@ describe("graphql-kafka replay", () => {
         const moves = []
         for (let i = 0; i < 10; i++) {
           const kind = i % 3 === 0 ? "debit" : "credit"
-          moves.push(await mutate(`mutation ($id: ID!, $a: Int!) { ${kind}(walletId: $id, amount: $a) { id } }`, { id, a: 1 + ((w + i) % 7) }))
+          moves.push(
+            await mutate(`mutation ($id: ID!, $a: Int!) { ${kind}(walletId: $id, amount: $a) { id } }`, { id, a: 1 + ((w + i) % 7) })
+          )
         }
         const invite = await mutate(`mutation ($e: String!) { inviteCustomer(email: $e) { id } }`, { e: ` Customer-${w}@Example.com ` })
         return [open, ...moves, invite]

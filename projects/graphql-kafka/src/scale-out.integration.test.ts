@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { namesOf } from "@low/kafka"
-import {
-  dropTestData, membersOf, ownerOf, partitionsWithData, requireServices, testAdmin, testSettings
-} from "@low/kafka/testing"
+import { dropTestData, membersOf, ownerOf, partitionsWithData, requireServices, testAdmin, testSettings } from "@low/kafka/testing"
 import { eventually } from "@low/testing"
 import { errorCode, gql, type GraphQLResponse } from "@low/testing"
 import { startProcess, type KafkaProcess } from "./testing/processes"
@@ -59,11 +57,17 @@ afterAll(async () => {
 }, 120_000)
 
 describe("graphql-kafka scaled out: 2 handler processes, 2 bffs, a projector", () => {
-  it("given a balance of 500, when 1000 debits of 1 arrive over both bffs and the handler owning the wallet is killed mid-load, then exactly 500 succeed and each is applied once", { timeout: 300_000 }, async () => {
+  it("given a balance of 500, when 1000 debits of 1 arrive over both bffs and the handler owning the wallet is killed mid-load, then exactly 500 succeed and each is applied once", {
+    timeout: 300_000
+  }, async () => {
     const bffs = await Promise.all(processes.filter((p) => p.clientId.includes("bff")).map((p) => p.url))
     const id = `w-${settings.clientId}`
-    expect(errorCode(await mutate(bffs[0]!, `mutation ($id: ID) { openWallet(owner: "Ada", id: $id, commandId: "open") { id } }`, { id }))).toBeUndefined()
-    expect(errorCode(await mutate(bffs[1]!, `mutation ($id: ID!) { credit(walletId: $id, amount: 500, commandId: "fund") { id } }`, { id }))).toBeUndefined()
+    expect(
+      errorCode(await mutate(bffs[0]!, `mutation ($id: ID) { openWallet(owner: "Ada", id: $id, commandId: "open") { id } }`, { id }))
+    ).toBeUndefined()
+    expect(
+      errorCode(await mutate(bffs[1]!, `mutation ($id: ID!) { credit(walletId: $id, amount: 500, commandId: "fund") { id } }`, { id }))
+    ).toBeUndefined()
 
     const [partition] = await partitionsWithData(admin!, names.topic("wallet-commands"))
     const owner = await ownerOf(admin!, names.handlersGroup, names.topic("wallet-commands"), partition!)
@@ -99,8 +103,9 @@ describe("graphql-kafka scaled out: 2 handler processes, 2 bffs, a projector", (
     let after: string | null = null
     let wallet: { balance: number; version: number } | undefined
     do {
-      const page: GraphQLResponse<{ wallet: { balance: number; version: number; transactions: { items: typeof history; nextCursor: string | null } } }> =
-        await gql(bffs[1]!, WALLET, { id, after })
+      const page: GraphQLResponse<{
+        wallet: { balance: number; version: number; transactions: { items: typeof history; nextCursor: string | null } }
+      }> = await gql(bffs[1]!, WALLET, { id, after })
       const data = page.body.data!.wallet
       wallet ??= data
       history.push(...data.transactions.items)

@@ -22,7 +22,9 @@ afterAll(async () => {
 type Outcome = "acknowledged" | "refused" | "unknown"
 
 describe("a crash of graphql-postgres", () => {
-  it("given a stream of credits, when the server is killed with SIGKILL and restarted, then every acknowledged credit is there exactly once", { timeout: 240_000 }, async () => {
+  it("given a stream of credits, when the server is killed with SIGKILL and restarted, then every acknowledged credit is there exactly once", {
+    timeout: 240_000
+  }, async () => {
     const id = ids.wallet()
     accepted(await api.openWallet({ id, commandId: ids.command() }), "openWallet")
     const outcomes = new Map<string, Outcome>()

@@ -5,9 +5,7 @@ import { Pg, PostgresStore, rebuildViews } from "@low/postgres"
 import { domains } from "./domains"
 
 /** The database from DATABASE_URL. */
-export const databaseUrlConfig = Config.string("DATABASE_URL").pipe(
-  Config.withDefault("postgres://postgres@127.0.0.1:5432/postgres")
-)
+export const databaseUrlConfig = Config.string("DATABASE_URL").pipe(Config.withDefault("postgres://postgres@127.0.0.1:5432/postgres"))
 
 export interface GraphqlPostgresOptions extends ServerOptions {
   readonly databaseUrl: string
@@ -25,10 +23,13 @@ export const GraphqlPostgres = ({ databaseUrl, ...server }: GraphqlPostgresOptio
   )
 
 export const main = () =>
-  runServer(Layer.unwrapEffect(Effect.map(
-    Effect.all([portConfig, databaseUrlConfig]),
-    ([port, databaseUrl]) => GraphqlPostgres({ port, host: "0.0.0.0", databaseUrl, domains })
-  )))
+  runServer(
+    Layer.unwrapEffect(
+      Effect.map(Effect.all([portConfig, databaseUrlConfig]), ([port, databaseUrl]) =>
+        GraphqlPostgres({ port, host: "0.0.0.0", databaseUrl, domains })
+      )
+    )
+  )
 
 /** Rebuilds every read model of the database at DATABASE_URL from its event log. */
 export const rebuild = () =>

@@ -48,7 +48,9 @@ describe("graphql-postgres when Postgres goes away", () => {
     expect(accepted(await api.wallet(id), "wallet").balance).toBe(10)
   })
 
-  it("given Postgres unreachable, then /healthz is 503 naming it and a mutation is UNAVAILABLE; once back, the same commandId applies once", { timeout: 90_000 }, async () => {
+  it("given Postgres unreachable, then /healthz is 503 naming it and a mutation is UNAVAILABLE; once back, the same commandId applies once", {
+    timeout: 90_000
+  }, async () => {
     const id = ids.wallet()
     accepted(await api.openWallet({ id, commandId: ids.command() }), "openWallet")
     await cutOff()

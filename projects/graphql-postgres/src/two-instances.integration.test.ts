@@ -21,13 +21,13 @@ afterAll(async () => {
 })
 
 describe("two instances of graphql-postgres on one database", () => {
-  it("given a balance of 500, when 1000 debits of 1 are spread over both instances at once, then exactly 500 succeed", { timeout: 180_000 }, async () => {
+  it("given a balance of 500, when 1000 debits of 1 are spread over both instances at once, then exactly 500 succeed", {
+    timeout: 180_000
+  }, async () => {
     const id = ids.wallet()
     accepted(await apis[0]!.openWallet({ id, commandId: ids.command() }), "openWallet")
     accepted(await apis[1]!.credit(id, 500, ids.command()), "credit")
-    const responses = await Promise.all(
-      Array.from({ length: 1000 }, (_, i) => apis[i % 2]!.debit(id, 1, ids.command()))
-    )
+    const responses = await Promise.all(Array.from({ length: 1000 }, (_, i) => apis[i % 2]!.debit(id, 1, ids.command())))
     expect(tally(responses.map((r) => errorCode(r) ?? "OK"))).toEqual({ OK: 500, INSUFFICIENT_FUNDS: 500 })
     for (const api of apis) expect(accepted(await api.wallet(id), "wallet")).toMatchObject({ balance: 0, version: 502 })
     const debits = (await allTransactions(apis[1]!, id)).filter((t) => t.kind === "DEBIT")
@@ -35,7 +35,9 @@ describe("two instances of graphql-postgres on one database", () => {
     expect(new Set(debits.map((t) => t.balanceAfter))).toEqual(new Set(Array.from({ length: 500 }, (_, i) => i)))
   })
 
-  it("given one email, when 100 invitations of it are spread over both instances at once, then exactly one succeeds", { timeout: 120_000 }, async () => {
+  it("given one email, when 100 invitations of it are spread over both instances at once, then exactly one succeeds", {
+    timeout: 120_000
+  }, async () => {
     const email = ids.email("two")
     const responses = await Promise.all(
       Array.from({ length: 100 }, (_, i) => apis[i % 2]!.invite(i % 3 === 0 ? ` ${email.toUpperCase()}` : email, ids.command()))
@@ -45,7 +47,9 @@ describe("two instances of graphql-postgres on one database", () => {
     for (const api of apis) expect(accepted(await api.customerByEmail(email), "customerByEmail").id).toBe(winner?.id)
   })
 
-  it("given a write on one instance, when the other reads right after the answer, then it sees the write", { timeout: 60_000 }, async () => {
+  it("given a write on one instance, when the other reads right after the answer, then it sees the write", {
+    timeout: 60_000
+  }, async () => {
     const id = ids.wallet()
     accepted(await apis[0]!.openWallet({ id, commandId: ids.command() }), "openWallet")
     for (let i = 1; i <= 20; i++) {

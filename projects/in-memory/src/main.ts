@@ -6,10 +6,12 @@ import { domains } from "./domains"
 /** Everything in one process: memory ports, the in-process event system, the GraphQL server. */
 export const InMemory = (server: ServerOptions) =>
   serve(server).pipe(
-    Layer.provide(InProcessEventSystem({
-      handlers: server.domains.flatMap((d) => d.handlers),
-      projectors: server.domains.flatMap((d) => d.projectors)
-    })),
+    Layer.provide(
+      InProcessEventSystem({
+        handlers: server.domains.flatMap((d) => d.handlers),
+        projectors: server.domains.flatMap((d) => d.projectors)
+      })
+    ),
     Layer.provide(Executor.layer()),
     Layer.provideMerge(MemoryStore.layer),
     Layer.provide(Health.none)

@@ -14,10 +14,13 @@ const reordered = (value: unknown, reverse: boolean): unknown => {
 /** The definition, written plainly: fingerprints stored by earlier versions must keep matching. */
 const definition = (value: unknown): string =>
   value === null || typeof value !== "object"
-    ? JSON.stringify(value) ?? "null"
+    ? (JSON.stringify(value) ?? "null")
     : Array.isArray(value)
       ? `[${value.map(definition).join(",")}]`
-      : `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${definition((value as Record<string, unknown>)[k])}`).join(",")}}`
+      : `{${Object.keys(value)
+          .sort()
+          .map((k) => `${JSON.stringify(k)}:${definition((value as Record<string, unknown>)[k])}`)
+          .join(",")}}`
 
 describe("canonical JSON", () => {
   it("given any JSON value, when written, then the text follows the definition, whatever the order of its keys", () =>
@@ -31,7 +34,7 @@ describe("canonical JSON", () => {
     ))
 
   it("given a command, when written, then keys are sorted at every depth and strings escaped", () =>
-    expect(canonicalJson({ walletId: "w\"1", amount: 5, tags: [{ b: 1, a: null }], _tag: "Credit" })).toBe(
+    expect(canonicalJson({ walletId: 'w"1', amount: 5, tags: [{ b: 1, a: null }], _tag: "Credit" })).toBe(
       '{"_tag":"Credit","amount":5,"tags":[{"a":null,"b":1}],"walletId":"w\\"1"}'
     ))
 })

@@ -51,7 +51,14 @@ export const eventsOf = (commit: Commit): Array<StoredEvent<{ readonly _tag: str
     if (op._tag !== "Append") continue
     for (let i = 0; i < op.events.length; i++) {
       const version = op.expectedVersion + i + 1
-      stored.push({ id: `${op.stream}@${version}`, stream: op.stream, version, event: op.events[i]!, commandId: commit.commandId, at: commit.at })
+      stored.push({
+        id: `${op.stream}@${version}`,
+        stream: op.stream,
+        version,
+        event: op.events[i]!,
+        commandId: commit.commandId,
+        at: commit.at
+      })
     }
   }
   return stored

@@ -1,7 +1,15 @@
 import { Cause, Context, Effect, Either, FiberRef, Layer, LogLevel, Option, Schedule, type Schema } from "effect"
 import {
-  type EntityStates, type UniqueIndex, Writes,
-  type AnyHandler, type Envelope, type EventHandler, type PortFailure, type Projector, type StoredEvent, type ViewChange
+  type EntityStates,
+  type UniqueIndex,
+  Writes,
+  type AnyHandler,
+  type Envelope,
+  type EventHandler,
+  type PortFailure,
+  type Projector,
+  type StoredEvent,
+  type ViewChange
 } from "@low/functions"
 import { canonicalJson } from "./canonical-json"
 import { IdempotencyConflict, Unavailable, type WriteConflict } from "./errors"
@@ -13,9 +21,7 @@ import { readThrough } from "./state-cache"
 export type { AnyHandler, AnyProjector } from "@low/functions"
 
 /** What an accepted command did: the events it committed, or nothing because it was accepted before. */
-export type Outcome =
-  | { readonly _tag: "Applied"; readonly events: ReadonlyArray<Committed> }
-  | { readonly _tag: "Duplicate" }
+export type Outcome = { readonly _tag: "Applied"; readonly events: ReadonlyArray<Committed> } | { readonly _tag: "Duplicate" }
 
 export type RunError<H extends AnyHandler> =
   | (H extends EventHandler<any, any, any, infer J> ? J : never)
@@ -69,13 +75,20 @@ const duplicate: Outcome = { _tag: "Duplicate" }
  * Whether the command was accepted before, which comes before any other verdict: a duplicate if it is the same
  * command, an IdempotencyConflict if another one took its commandId, and `otherwise` if it is new.
  */
-const acceptedBefore = <E>(store: EventStore["Type"], id: Identity, otherwise: E): Effect.Effect<Outcome, E | IdempotencyConflict | PortFailure> =>
-  Effect.flatMap(store.accepted(id.entity, id.commandId), (seen): Effect.Effect<Outcome, E | IdempotencyConflict> =>
-    Option.isNone(seen)
-      ? Effect.fail(otherwise)
-      : seen.value === id.fingerprint
-        ? Effect.succeed(duplicate)
-        : Effect.fail(new IdempotencyConflict({ entity: id.entity, commandId: id.commandId })))
+const acceptedBefore = <E>(
+  store: EventStore["Type"],
+  id: Identity,
+  otherwise: E
+): Effect.Effect<Outcome, E | IdempotencyConflict | PortFailure> =>
+  Effect.flatMap(
+    store.accepted(id.entity, id.commandId),
+    (seen): Effect.Effect<Outcome, E | IdempotencyConflict> =>
+      Option.isNone(seen)
+        ? Effect.fail(otherwise)
+        : seen.value === id.fingerprint
+          ? Effect.succeed(duplicate)
+          : Effect.fail(new IdempotencyConflict({ entity: id.entity, commandId: id.commandId }))
+  )
 
 /** What the inline projectors change for one event of each handler, worked out once per handler. */
 const inlineProjection = (projectors: ReadonlyArray<Projector<any>>) => {
@@ -96,7 +109,11 @@ const inlineProjection = (projectors: ReadonlyArray<Projector<any>>) => {
  * so the first retry waits and counts like every other (`Effect.retry` alone would run `again` at once). Most
  * commands meet no conflict, and only those that do pay for setting up the schedule.
  */
-const retryAfter = <A, E, R>(first: E, again: Effect.Effect<A, E, R>, policy: { schedule: Schedule.Schedule<unknown, E>; while: (e: E) => boolean }) => {
+const retryAfter = <A, E, R>(
+  first: E,
+  again: Effect.Effect<A, E, R>,
+  policy: { schedule: Schedule.Schedule<unknown, E>; while: (e: E) => boolean }
+) => {
   let failed: E | undefined = first
   const next = Effect.suspend(() => {
     if (failed === undefined) return again
@@ -115,7 +132,8 @@ const answered = (handler: AnyHandler, envelope: Envelope, outcome: Outcome): Ef
       : Effect.as(
           Effect.annotateLogs(Effect.logDebug("command"), { handler: handler.name, commandId: envelope.commandId, outcome: outcome._tag }),
           outcome
-        ))
+        )
+  )
 
 /** Runs lookup → operate → write for one command, serialized per entity and retried on write conflicts. */
 export class Executor extends Context.Tag("low/shell/Executor")<
@@ -148,11 +166,17 @@ export class Executor extends Context.Tag("low/shell/Executor")<
               return Effect.flatMap(recordedWrites(handler.write(command, looked, decided.right)), (ops) =>
                 Effect.map(
                   store.commit({
-                    entity: id.entity, commandId: id.commandId, fingerprint: id.fingerprint, at: envelope.at, ops,
-                    events: handler.event, project: projectionOf(handler)
+                    entity: id.entity,
+                    commandId: id.commandId,
+                    fingerprint: id.fingerprint,
+                    at: envelope.at,
+                    ops,
+                    events: handler.event,
+                    project: projectionOf(handler)
                   }),
                   (events): Outcome => ({ _tag: "Applied", events })
-                ))
+                )
+              )
             })
 
           /**
@@ -166,7 +190,8 @@ export class Executor extends Context.Tag("low/shell/Executor")<
           const afterConflict = (conflict: WriteConflict) => {
             const tryAgain = Effect.catchIf(lock(id.entity, low(false)), isConflict, (again) => acceptedBefore(store, id, again))
             return Effect.catchIf(acceptedBefore(store, id, conflict), isConflict, (e) =>
-              retryAfter(e, tryAgain, { schedule: retries, while: isConflict }))
+              retryAfter(e, tryAgain, { schedule: retries, while: isConflict })
+            )
           }
 
           // One step settles how the first attempt ended, so a command without a conflict takes no other.

@@ -1,4 +1,12 @@
-export { Executor, type AnyHandler, type AnyProjector, type ExecutorOptions, type ExecutorPorts, type Outcome, type RunError } from "./executor"
+export {
+  Executor,
+  type AnyHandler,
+  type AnyProjector,
+  type ExecutorOptions,
+  type ExecutorPorts,
+  type Outcome,
+  type RunError
+} from "./executor"
 export { EventStore, eventEncoderOf, eventsOf, type Commit, type Committed } from "./event-store"
 export { nextDoc, Views, type Doc, type ItemsPage, type VersionedDoc } from "./views"
 export { BadInput, IdempotencyConflict, Timeout, Unavailable, WriteConflict } from "./errors"

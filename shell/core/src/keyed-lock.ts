@@ -68,7 +68,8 @@ export const makeKeyedLock = () => {
   // system's lanes) skip it; an uncontended key then costs a map entry and one step.
   return <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.withFiberRuntime((_, status) =>
-      !RuntimeFlags.interruptible(status.runtimeFlags) && tryTake(key) ? holding(key, effect) : masked(key, effect))
+      !RuntimeFlags.interruptible(status.runtimeFlags) && tryTake(key) ? holding(key, effect) : masked(key, effect)
+    )
 }
 
 export type KeyedLock = ReturnType<typeof makeKeyedLock>

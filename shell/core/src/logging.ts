@@ -15,8 +15,6 @@ const logLevel = Config.string("LOG_LEVEL").pipe(
 )
 
 /** Structured log lines (one JSON object each), at the level named by LOG_LEVEL (default Info). */
-export const Logging = Layer.unwrapEffect(
-  Effect.map(logLevel, (level) =>
-    Layer.merge(Logger.json, Logger.minimumLogLevel(level))
-  )
-).pipe(Layer.orDie)
+export const Logging = Layer.unwrapEffect(Effect.map(logLevel, (level) => Layer.merge(Logger.json, Logger.minimumLogLevel(level)))).pipe(
+  Layer.orDie
+)

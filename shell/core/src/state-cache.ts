@@ -44,7 +44,8 @@ export const withStateCache = (
 
   const committed = (commit: Commit) => {
     for (const op of commit.ops)
-      if (op._tag === "SaveState") keep(op.stream, op.schema, Option.some({ version: op.version, state: op.state }) as Option.Some<Versioned<unknown>>)
+      if (op._tag === "SaveState")
+        keep(op.stream, op.schema, Option.some({ version: op.version, state: op.state }) as Option.Some<Versioned<unknown>>)
   }
 
   // After a failed commit the stored states are unknown (a conflict says they moved): the next lookup reads them.

@@ -40,7 +40,5 @@ export const nextDoc = (
   version: number
 ): VersionedDoc | undefined => {
   if (current !== undefined && current.version >= version) return undefined
-  return change._tag === "Put"
-    ? { version, doc: change.doc }
-    : { version, doc: { ...current?.doc, ...change.fields } }
+  return change._tag === "Put" ? { version, doc: change.doc } : { version, doc: { ...current?.doc, ...change.fields } }
 }

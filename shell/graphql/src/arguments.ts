@@ -22,8 +22,7 @@ export const decodeCommandId = (commandId: unknown): Either.Either<string | unde
   commandId == null ? Either.right(undefined) : Either.map(decodeArgs(CommandIdArg, { commandId }), (args) => args.commandId)
 
 /** A cursor: the page after the item with `order` in the collection `key` of `view`. */
-export const encodeCursor = (view: string, key: string, order: number) =>
-  Buffer.from(`${view}:${key}:${order}`).toString("base64url")
+export const encodeCursor = (view: string, key: string, order: number) => Buffer.from(`${view}:${key}:${order}`).toString("base64url")
 
 /** The order a cursor points after, if it was issued for this collection. */
 export const decodeCursor = (view: string, key: string, cursor: string): Either.Either<number, BadInput> => {

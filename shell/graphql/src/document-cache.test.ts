@@ -10,14 +10,19 @@ const server = (documents?: number) => {
       setValidationFn((...args: Parameters<typeof validateFn>) => (validated++, validateFn(...args)))
   }
   const yoga = createYoga({
-    schema: createSchema({ typeDefs: "type Query { hello(name: String!): String! }", resolvers: { Query: { hello: (_: unknown, { name }: { name: string }) => `hello ${name}` } } }),
+    schema: createSchema({
+      typeDefs: "type Query { hello(name: String!): String! }",
+      resolvers: { Query: { hello: (_: unknown, { name }: { name: string }) => `hello ${name}` } }
+    }),
     parserAndValidationCache: false,
     plugins: [counting, useDocumentCache(documents)],
     logging: false
   })
   const ask = async (query: string, variables: Record<string, unknown> = {}) => {
     const response = await yoga.fetch("http://localhost/graphql", {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables })
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query, variables })
     })
     return response.json() as Promise<{ data?: unknown; errors?: ReadonlyArray<{ message: string }> }>
   }

@@ -13,7 +13,8 @@ const retry = "retry with the same commandId"
 const machinery: ErrorAnswers = {
   BadInput: (e: { message: string }) => ({ code: "BAD_USER_INPUT", message: e.message }),
   IdempotencyConflict: (e: { commandId: string }) => ({
-    code: "IDEMPOTENCY_CONFLICT", message: `commandId ${e.commandId} was used before with a different command.`
+    code: "IDEMPOTENCY_CONFLICT",
+    message: `commandId ${e.commandId} was used before with a different command.`
   }),
   Unavailable: (e: { dependency: string }) => ({ code: "UNAVAILABLE", message: `${e.dependency} is unavailable; ${retry}.` }),
   PortFailure: (e: { dependency: string }) => ({ code: "UNAVAILABLE", message: `${e.dependency} is unavailable; ${retry}.` }),
@@ -31,9 +32,10 @@ const retryable = new Set(["UNAVAILABLE", "TIMEOUT"])
  */
 export const answerFailure = (cause: Cause.Cause<unknown>, answers: ErrorAnswers, commandId?: string): Effect.Effect<Error> => {
   const failure = Cause.failureOption(cause)
-  const answer = Option.isSome(failure) && isTagged(failure.value)
-    ? (machinery[failure.value._tag] ?? answers[failure.value._tag])?.(failure.value)
-    : undefined
+  const answer =
+    Option.isSome(failure) && isTagged(failure.value)
+      ? (machinery[failure.value._tag] ?? answers[failure.value._tag])?.(failure.value)
+      : undefined
   if (answer === undefined)
     return Effect.as(Effect.logError("unexpected failure", cause).pipe(Effect.annotateLogs({ commandId })), new Error("internal"))
   const extensions = { code: answer.code, ...answer.extensions }

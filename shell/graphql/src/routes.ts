@@ -17,7 +17,11 @@ const fresh: NewIds = { id: () => randomUUID() }
 
 /** Ids derived from the client's commandId, so that a retry of the mutation makes the same ones. */
 const derivedFrom = (commandId: string): NewIds => ({
-  id: (...scope) => createHash("sha256").update([...scope, commandId].join("\u0000")).digest("base64url").slice(0, 40)
+  id: (...scope) =>
+    createHash("sha256")
+      .update([...scope, commandId].join("\u0000"))
+      .digest("base64url")
+      .slice(0, 40)
 })
 
 /** Time and fresh ids enter here, so the functions never read a clock or make an id. */
@@ -29,7 +33,8 @@ const envelopeFor = (clock: Clock.Clock, commandId: string): Envelope => ({
 
 const viewAfter = (views: Views["Type"], name: string, key: string) =>
   Effect.flatMap(views.doc(name, key), (found) =>
-    Option.isSome(found) ? Effect.succeed(found.value) : Effect.dieMessage(`${name}/${key} missing after its command was accepted`))
+    Option.isSome(found) ? Effect.succeed(found.value) : Effect.dieMessage(`${name}/${key} missing after its command was accepted`)
+  )
 
 const refused = (error: BadInput): Routed<never> => ({ effect: Effect.fail(error) })
 
@@ -51,14 +56,17 @@ export const routeMutation = (api: MutationApi, args: Args): Routed<Doc> => {
       Effect.zipRight(
         Context.get(services, CommandBus).send(api.handler, command, envelopeFor(clock, commandId)),
         viewAfter(Context.get(services, Views), api.view, api.key(command))
-      )))
+      )
+    )
+  )
   return { effect, commandId }
 }
 
 /** A query's route: the document its arguments name, or null. */
 export const routeQuery = (api: QueryApi, args: Args): Routed<Doc | null> => ({
   effect: Effect.flatMap(decodeArgs(api.args, args), (decoded) =>
-    Effect.flatMap(Views, (views) => Effect.map(views.doc(api.view, api.key(decoded)), Option.getOrNull)))
+    Effect.flatMap(Views, (views) => Effect.map(views.doc(api.view, api.key(decoded)), Option.getOrNull))
+  )
 })
 
 const pageArgs = new WeakMap<PageApi, Schema.Schema<{ readonly first: number }, { readonly first: number }>>()

@@ -8,11 +8,8 @@ export const portConfig = Config.integer("PORT").pipe(Config.withDefault(4000))
 
 /** Runs a server until SIGINT/SIGTERM, then closes it and everything it opened. */
 export const runServer = <E>(server: Layer.Layer<HttpServer.HttpServer, E>) =>
-  HttpServer.logAddress.pipe(
-    Effect.zipRight(Effect.never),
-    Effect.provide(server),
-    Effect.provide(Logging),
-    (program) => NodeRuntime.runMain(program, { disablePrettyLogger: true })
+  HttpServer.logAddress.pipe(Effect.zipRight(Effect.never), Effect.provide(server), Effect.provide(Logging), (program) =>
+    NodeRuntime.runMain(program, { disablePrettyLogger: true })
   )
 
 /** A server started in this process, for tests and benchmarks: its GraphQL URL and a way to stop it. */

@@ -43,7 +43,10 @@ const check = (domain: Domain, served: Map<string, string>) => {
   declared("Mutation", Object.keys(mutations), (name) => mutations[name]!.view)
   declared("Query", Object.keys(queries), (name) => queries[name]!.view)
   for (const [type, byField] of Object.entries(pages)) declared(type, Object.keys(byField), (name) => byField[name]!.view)
-  for (const [type, routes] of [["Mutation", mutations], ["Query", queries]] as const)
+  for (const [type, routes] of [
+    ["Mutation", mutations],
+    ["Query", queries]
+  ] as const)
     for (const name of fields.get(type) ?? []) {
       if (!(name in routes)) throw problem(`${type}.${name} is declared but has no ${type === "Query" ? "query" : "mutation"} to serve it`)
       const other = served.get(`${type}.${name}`)
@@ -70,7 +73,8 @@ export const schemaOf = (domains: ReadonlyArray<Domain>, run: Run) => {
     for (const [field, api] of Object.entries(mutations)) add("Mutation", field, (_, args) => run(routeMutation(api, args), answers))
     for (const [field, api] of Object.entries(queries)) add("Query", field, (_, args) => run(routeQuery(api, args), answers))
     for (const [type, byField] of Object.entries(pages))
-      for (const [field, api] of Object.entries(byField)) add(type, field, (parent, args) => run(routePage(api, parent as Doc, args), answers))
+      for (const [field, api] of Object.entries(byField))
+        add(type, field, (parent, args) => run(routePage(api, parent as Doc, args), answers))
   }
   return { typeDefs: [base, ...domains.map((d) => d.api.schema)], resolvers }
 }

@@ -14,7 +14,12 @@ let server: RunningServer
 beforeAll(async () => {
   server = await startServer(
     serve({ port: 0, domains: [wallet, inviteCustomer] }).pipe(
-      Layer.provide(InProcessEventSystem({ handlers: [...wallet.handlers, ...inviteCustomer.handlers], projectors: [...wallet.projectors, ...inviteCustomer.projectors] })),
+      Layer.provide(
+        InProcessEventSystem({
+          handlers: [...wallet.handlers, ...inviteCustomer.handlers],
+          projectors: [...wallet.projectors, ...inviteCustomer.projectors]
+        })
+      ),
       Layer.provide(Executor.layer()),
       Layer.provideMerge(MemoryStore.layer),
       Layer.provide(Health.none)
@@ -28,7 +33,10 @@ const postChunked = (body: string) =>
   new Promise<{ status: number; text: string }>((resolve, reject) => {
     const req = request(server.url, { method: "POST", headers: { "content-type": "application/json" } }, (res) => {
       let text = ""
-      res.setEncoding("utf8").on("data", (chunk) => (text += chunk)).on("end", () => resolve({ status: res.statusCode!, text }))
+      res
+        .setEncoding("utf8")
+        .on("data", (chunk) => (text += chunk))
+        .on("end", () => resolve({ status: res.statusCode!, text }))
     })
     req.on("error", reject)
     for (let at = 0; at < body.length; at += 64 * 1024) req.write(body.slice(at, at + 64 * 1024))
@@ -44,13 +52,21 @@ const padded = (bytes: number) => {
 
 describe("HTTP server", () => {
   it("given a body over the limit with its Content-Length, when posted, then 413 and nothing is opened", async () => {
-    const response = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body: padded(maxBodyBytes + 1) })
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: padded(maxBodyBytes + 1)
+    })
     expect(response.status).toBe(413)
     expect(await response.text()).toContain("REQUEST_ENTITY_TOO_LARGE")
   })
 
   it("given a body at the limit, when posted, then it is served", async () => {
-    const response = await fetch(server.url, { method: "POST", headers: { "content-type": "application/json" }, body: padded(maxBodyBytes) })
+    const response = await fetch(server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: padded(maxBodyBytes)
+    })
     expect(await response.json()).toStrictEqual({ data: { openWallet: { owner: "padded", balance: 0 } } })
   })
 
@@ -67,7 +83,11 @@ describe("HTTP server", () => {
 
   it("given a malformed Content-Length, when posted, then 400", async () => {
     const answer = await new Promise<number>((resolve, reject) => {
-      const req = request(server.url, { method: "POST", headers: { "content-type": "application/json", "content-length": "12, 12" } }, (res) => resolve(res.statusCode!))
+      const req = request(
+        server.url,
+        { method: "POST", headers: { "content-type": "application/json", "content-length": "12, 12" } },
+        (res) => resolve(res.statusCode!)
+      )
       req.on("error", reject)
       req.end(openWallet("x").slice(0, 12))
     })

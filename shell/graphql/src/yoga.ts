@@ -16,9 +16,7 @@ export const makeYoga = (runtime: Runtime.Runtime<RouteServices>, domains: Reado
   const runFailure = Runtime.runPromise(runtime)
   const run: Run = ({ effect, commandId }, answers) =>
     exitOf(effect).then((exit) =>
-      Exit.isSuccess(exit)
-        ? exit.value
-        : runFailure(answerFailure(exit.cause, answers, commandId)).then((error) => Promise.reject(error))
+      Exit.isSuccess(exit) ? exit.value : runFailure(answerFailure(exit.cause, answers, commandId)).then((error) => Promise.reject(error))
     )
 
   return createYoga({

@@ -9,16 +9,18 @@ export const kafkaFailure = (cause: unknown) => ({ _tag: "KafkaFailure" as const
 export type KafkaFailure = ReturnType<typeof kafkaFailure>
 
 /** Runs one kafkajs call as an Effect. */
-export const kafkaCall = <A>(run: () => Promise<A>): Effect.Effect<A, KafkaFailure> =>
-  Effect.tryPromise({ try: run, catch: kafkaFailure })
+export const kafkaCall = <A>(run: () => Promise<A>): Effect.Effect<A, KafkaFailure> => Effect.tryPromise({ try: run, catch: kafkaFailure })
 
 // kafkajs logs its own retries at ERROR; they are worth a warning, and its INFO chatter a debug line.
-const forward = (runtime: Runtime.Runtime<never>) => () => ({ namespace, level, log }: LogEntry) => {
-  const { message, timestamp: _, ...extra } = log
-  const line = `kafkajs ${namespace}: ${message}`
-  const effect = level <= logLevel.WARN ? Effect.logWarning(line, extra) : Effect.logDebug(line, extra)
-  Runtime.runFork(runtime)(effect)
-}
+const forward =
+  (runtime: Runtime.Runtime<never>) =>
+  () =>
+  ({ namespace, level, log }: LogEntry) => {
+    const { message, timestamp: _, ...extra } = log
+    const line = `kafkajs ${namespace}: ${message}`
+    const effect = level <= logLevel.WARN ? Effect.logWarning(line, extra) : Effect.logDebug(line, extra)
+    Runtime.runFork(runtime)(effect)
+  }
 
 /** The deployment's Kafka client and an admin client kept for topic creation and health checks. */
 export class KafkaClient extends Context.Tag("low/shell/adapters/kafka/KafkaClient")<

@@ -26,26 +26,37 @@ const run = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof layer>
 
 beforeAll(async () => {
   await requireServices()
-  await run(Effect.flatMap(KafkaClient, ({ admin }) => ensureTopics(admin, [names.topic(walletHandler.reads), names.topic(walletHandler.writes)], 2)))
+  await run(
+    Effect.flatMap(KafkaClient, ({ admin }) =>
+      ensureTopics(admin, [names.topic(walletHandler.reads), names.topic(walletHandler.writes)], 2)
+    )
+  )
 }, 180_000)
 afterAll(() => dropTestData(settings), 60_000)
 
 describe("kafka command bus", () => {
-  it("given no handler running, when a command is sent, then TIMEOUT at its deadline; once handlers run, the retry with its commandId finds it applied once", { timeout: 120_000 }, async () => {
+  it("given no handler running, when a command is sent, then TIMEOUT at its deadline; once handlers run, the retry with its commandId finds it applied once", {
+    timeout: 120_000
+  }, async () => {
     const envelope = { commandId: "open-late", at: "2026-01-01T00:00:00.000Z", freshId: "f" }
     const open = { _tag: "OpenWallet" as const, walletId: "w-late", owner: "Ada" }
-    const result = await run(Effect.gen(function* () {
-      const bus = yield* CommandBus
-      const started = Date.now()
-      const first = yield* Effect.either(bus.send(walletHandler, open, envelope))
-      const waited = Date.now() - started
-      // The delivery waits in the topic; handlers and projectors that start now take it first, then the retry.
-      const joined = yield* Effect.all([runHandlers([walletHandler]), runProjectors({ handlers: [walletHandler], projectors: wallet.projectors })])
-      yield* Effect.all(joined.map((j) => j.joined))
-      const retried = yield* bus.send(walletHandler, open, { ...envelope, at: "2026-01-01T00:00:05.000Z" })
-      const state = yield* Effect.flatMap(RedisStore, (s) => s.ports.states.get("wallet-w-late", WalletState))
-      return { first, waited, retried, state }
-    }))
+    const result = await run(
+      Effect.gen(function* () {
+        const bus = yield* CommandBus
+        const started = Date.now()
+        const first = yield* Effect.either(bus.send(walletHandler, open, envelope))
+        const waited = Date.now() - started
+        // The delivery waits in the topic; handlers and projectors that start now take it first, then the retry.
+        const joined = yield* Effect.all([
+          runHandlers([walletHandler]),
+          runProjectors({ handlers: [walletHandler], projectors: wallet.projectors })
+        ])
+        yield* Effect.all(joined.map((j) => j.joined))
+        const retried = yield* bus.send(walletHandler, open, { ...envelope, at: "2026-01-01T00:00:05.000Z" })
+        const state = yield* Effect.flatMap(RedisStore, (s) => s.ports.states.get("wallet-w-late", WalletState))
+        return { first, waited, retried, state }
+      })
+    )
     expect(Either.isLeft(result.first) && result.first.left._tag).toBe("Timeout")
     expect(result.waited).toBeGreaterThanOrEqual(1_000)
     expect(result.waited).toBeLessThan(5_000)

@@ -54,7 +54,13 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
           const codec = codecs.get(handler)
           if (codec === undefined) return Effect.dieMessage(`no handler ${handler.name} in this deployment`)
           const attempt = randomUUID()
-          const message: CommandMessage = { handler: handler.name, command: codec.command(command), envelope, attempt, replyTo: resolver.replyTo }
+          const message: CommandMessage = {
+            handler: handler.name,
+            command: codec.command(command),
+            envelope,
+            attempt,
+            replyTo: resolver.replyTo
+          }
           return Effect.async<Outcome, unknown>((resume) => {
             let stopWaiting = (): void => undefined
             const deadline = deadlines.set(() => answer(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
@@ -65,14 +71,13 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
             }
             stopWaiting = resolver.onReply(attempt, (reply) => {
               if (reply._tag === "Rejected") return answer(Exit.fail(rejectionOf(reply.error)))
-              const outcome: Outcome = reply._tag === "Applied"
-                ? { _tag: "Applied", events: committed(codec.event, reply.events) }
-                : { _tag: "Duplicate" }
+              const outcome: Outcome =
+                reply._tag === "Applied" ? { _tag: "Applied", events: committed(codec.event, reply.events) } : { _tag: "Duplicate" }
               if (!projectedChannels.has(handler.writes)) return answer(Exit.succeed(outcome))
               stopWaiting = resolver.whenProjected(handler.writes, reply.targets, () => answer(Exit.succeed(outcome)))
             })
-            send(names.topic(handler.reads), [{ key: handler.entity(command), value: JSON.stringify(message) }]).catch(
-              (cause: unknown) => answer(Exit.fail(new Unavailable({ dependency: "kafka", cause })))
+            send(names.topic(handler.reads), [{ key: handler.entity(command), value: JSON.stringify(message) }]).catch((cause: unknown) =>
+              answer(Exit.fail(new Unavailable({ dependency: "kafka", cause })))
             )
             // A caller that stops waiting (interrupted) leaves nothing behind.
             return Effect.sync(() => {

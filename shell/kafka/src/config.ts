@@ -38,7 +38,12 @@ const str = (name: string, fallback: string) => Config.string(name).pipe(Config.
 
 /** KAFKA_BROKERS, REDIS_URL and the KAFKA_* / REDIS_* tuning, with defaults for a developer machine. */
 export const kafkaSettings: Config.Config<KafkaSettings> = Config.all({
-  brokers: Config.map(str("KAFKA_BROKERS", "127.0.0.1:9092"), (s) => s.split(",").map((b) => b.trim()).filter((b) => b !== "")),
+  brokers: Config.map(str("KAFKA_BROKERS", "127.0.0.1:9092"), (s) =>
+    s
+      .split(",")
+      .map((b) => b.trim())
+      .filter((b) => b !== "")
+  ),
   clientId: str("KAFKA_CLIENT_ID", `low-${hostname()}-${process.pid}`),
   topicPrefix: str("KAFKA_TOPIC_PREFIX", "low."),
   partitions: int("KAFKA_PARTITIONS", 8),
@@ -70,7 +75,10 @@ export const rolesOf = (argv: ReadonlyArray<string>, env: string | undefined = p
   const at = argv.indexOf("--role")
   const given = at < 0 ? env : (argv[at + 1] ?? "")
   if (given === undefined || given === "") return allRoles
-  const named = given.split(",").map((r) => r.trim()).filter((r) => r !== "")
+  const named = given
+    .split(",")
+    .map((r) => r.trim())
+    .filter((r) => r !== "")
   if (named.some((r) => !allRoles.includes(r as Role))) throw new Error(`roles are ${allRoles.join("|")} (comma-separated), got "${given}"`)
   return named as ReadonlyArray<Role>
 }

@@ -18,7 +18,10 @@ export interface ConsumerSpec {
  * crashes by itself; one that crashed for good, or could not connect, is replaced by a new one, so a broker
  * restart never ends consumption and never takes the process down. `joined` completes at the first group join.
  */
-export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<{ readonly joined: Effect.Effect<void> }, never, Scope.Scope> =>
+export const runConsumer = (
+  kafka: Kafka,
+  spec: ConsumerSpec
+): Effect.Effect<{ readonly joined: Effect.Effect<void> }, never, Scope.Scope> =>
   Effect.gen(function* () {
     const joined = yield* Deferred.make<void>()
     const session = Effect.gen(function* () {
@@ -54,7 +57,9 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<{ r
       yield* Effect.logWarning("consumer stopped after a crash; starting a new one", { groupId: spec.groupId })
     }).pipe(
       Effect.scoped,
-      Effect.catchAll(({ cause }) => Effect.logWarning("consumer could not start; trying again", { groupId: spec.groupId, cause: String(cause) }))
+      Effect.catchAll(({ cause }) =>
+        Effect.logWarning("consumer could not start; trying again", { groupId: spec.groupId, cause: String(cause) })
+      )
     )
     yield* session.pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
     return { joined: Deferred.await(joined) }

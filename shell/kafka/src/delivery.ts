@@ -39,28 +39,44 @@ const infrastructure = (e: { readonly _tag: string }): e is Unavailable | PortFa
  * whatever of its events a crash left unpublished. A stale delivery (older than the time its reply is kept, so a
  * redelivery of it could no longer be recognized) is not decided at all; it only gets its unpublished events out.
  */
-export const makeDecide = (executor: Executor["Type"], store: RedisStoreShape) =>
+export const makeDecide =
+  (executor: Executor["Type"], store: RedisStoreShape) =>
   (route: Route, delivery: CommandMessage, stale: boolean): Effect.Effect<Decided, Unavailable | PortFailure, ExecutorPorts> =>
     Effect.gen(function* () {
       const command = yield* route.decode(delivery.command)
       const key = route.handler.entity(command)
       const entity = `${route.handler.name}/${key}`
-      const done = (reply: Reply | undefined, events: ReadonlyArray<EncodedEvent> = []): Decided => ({ delivery, key, entity, reply, events })
+      const done = (reply: Reply | undefined, events: ReadonlyArray<EncodedEvent> = []): Decided => ({
+        delivery,
+        key,
+        entity,
+        reply,
+        events
+      })
       const unpublished = store.outbox.pending(entity, delivery.envelope.commandId)
       if (stale) return yield* Effect.map(unpublished, ({ events }) => done(undefined, events))
       return yield* executor.run(route.handler, command, delivery.envelope).pipe(
         Effect.flatMap((outcome) => {
-          if (outcome._tag === "Duplicate") return Effect.map(unpublished, ({ events, targets }) => done({ _tag: "Duplicate", targets }, events))
+          if (outcome._tag === "Duplicate")
+            return Effect.map(unpublished, ({ events, targets }) => done({ _tag: "Duplicate", targets }, events))
           const events = outcome.events.map((e) => ({ ...e, event: route.encode(e.event) }))
           return Effect.succeed(done({ _tag: "Applied", events, targets: targetsOf(outcome.events) }, events))
         }),
-        Effect.catchIf((e) => !infrastructure(e), (e) => Effect.succeed(done({ _tag: "Rejected", error: { ...e } })))
+        Effect.catchIf(
+          (e) => !infrastructure(e),
+          (e) => Effect.succeed(done({ _tag: "Rejected", error: { ...e } }))
+        )
       )
     }).pipe(
       Effect.catchTag("ParseError", (e) =>
         Effect.succeed<Decided>({
-          delivery, key: "", entity: "", events: [], reply: { _tag: "Rejected", error: { _tag: "BadInput", message: e.message } }
-        })),
+          delivery,
+          key: "",
+          entity: "",
+          events: [],
+          reply: { _tag: "Rejected", error: { _tag: "BadInput", message: e.message } }
+        })
+      ),
       // Redis or Kafka briefly away: try the delivery again (it is idempotent) before giving up the batch.
       Effect.retry({ schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))), while: infrastructure })
     )

@@ -33,22 +33,30 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
   const prepared = Layer.effectDiscard(
     Effect.gen(function* () {
       const { admin } = yield* KafkaClient
-      yield* ensureTopics(admin, handlers.map((h) => names.topic(h.reads)), settings.partitions)
+      yield* ensureTopics(
+        admin,
+        handlers.map((h) => names.topic(h.reads)),
+        settings.partitions
+      )
       yield* ensureTopics(admin, eventsTopics, settings.partitions, eventLogConfigs)
       // A topic made elsewhere, or before, is not changed here: it is named, so that its owner can.
       const expiring = yield* expiringTopics(admin, eventsTopics).pipe(
         Effect.catchAll((failure) =>
-          Effect.as(Effect.logWarning("could not read the events topics' retention", { cause: String(failure.cause) }), []))
+          Effect.as(Effect.logWarning("could not read the events topics' retention", { cause: String(failure.cause) }), [])
+        )
       )
       for (const { topic, retentionMs } of expiring)
         yield* Effect.logWarning("an events topic deletes its records: the event log and every rebuild lose them", {
-          topic, retentionMs, fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config retention.ms=-1`
+          topic,
+          retentionMs,
+          fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config retention.ms=-1`
         })
       // Entity states, accepted commandIds, unique keys and the outbox live in Redis alone.
       const loss = yield* Effect.flatMap(RedisClient, ({ redis }) => redisRestartLoss(redis))
       if (loss !== undefined)
         yield* Effect.logWarning("a restart of Redis would lose acknowledged commands", {
-          loses: loss, fix: "appendonly yes (appendfsync always to lose nothing, everysec to lose at most a second)"
+          loses: loss,
+          fix: "appendonly yes (appendfsync always to lose nothing, everysec to lose at most a second)"
         })
     })
   )

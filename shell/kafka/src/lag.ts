@@ -19,6 +19,4 @@ export const caughtUp = (admin: Admin, groupId: string, topics: ReadonlyArray<st
 
 /** Waits until `groupId` has caught up with the ends of `topics` as they are now or later. */
 export const awaitCaughtUp = (admin: Admin, groupId: string, topics: ReadonlyArray<string>) =>
-  caughtUp(admin, groupId, topics).pipe(
-    Effect.repeat({ schedule: Schedule.spaced("100 millis"), until: (done) => done })
-  )
+  caughtUp(admin, groupId, topics).pipe(Effect.repeat({ schedule: Schedule.spaced("100 millis"), until: (done) => done }))

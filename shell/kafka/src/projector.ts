@@ -42,28 +42,35 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
     )
     type Route = NonNullable<ReturnType<typeof routes.get>>
 
-    const readable = (route: Route) => (message: KafkaMessage): Array<StoredEvent<{ readonly _tag: string }>> => {
-      try {
-        const e = parse(message.value?.toString() ?? "")
-        return [{ ...e, event: route.decode(e.event) as { readonly _tag: string } }]
-      } catch (cause) {
-        Runtime.runFork(runtime)(Effect.logError("unreadable event skipped", { offset: message.offset, cause: String(cause) }))
-        return []
+    const readable =
+      (route: Route) =>
+      (message: KafkaMessage): Array<StoredEvent<{ readonly _tag: string }>> => {
+        try {
+          const e = parse(message.value?.toString() ?? "")
+          return [{ ...e, event: route.decode(e.event) as { readonly _tag: string } }]
+        } catch (cause) {
+          Runtime.runFork(runtime)(Effect.logError("unreadable event skipped", { offset: message.offset, cause: String(cause) }))
+          return []
+        }
       }
-    }
 
     const apply = (route: Route, events: ReadonlyArray<StoredEvent<{ readonly _tag: string }>>) => {
       const args = new ScriptArgs()
       const marks = new Map<string, number>()
       for (const event of events) {
-        pushChanges(args, store.keys, route.projectors.flatMap((p) => p.project(event)), event.version)
+        pushChanges(
+          args,
+          store.keys,
+          route.projectors.flatMap((p) => p.project(event)),
+          event.version
+        )
         marks.set(event.stream, Math.max(marks.get(event.stream) ?? 0, event.version))
       }
       for (const [stream, version] of marks) pushMark(args, store.keys.projected(route.channel), stream, version)
       pushPublish(args, store.keys.projectedChannel, JSON.stringify({ channel: route.channel, marks: [...marks] }))
-      return store.project(args).pipe(
-        Effect.retry({ schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))) })
-      )
+      return store
+        .project(args)
+        .pipe(Effect.retry({ schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))) }))
     }
 
     const handleBatch = (payload: EachBatchPayload) =>

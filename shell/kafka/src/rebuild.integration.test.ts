@@ -27,7 +27,11 @@ describe("the events topics as the event log", () => {
     try {
       const { resources } = await admin.describeConfigs({
         includeSynonyms: false,
-        resources: [...eventsTopics, names.topic("wallet-commands")].map((name) => ({ type: kafkajs.ConfigResourceTypes.TOPIC, name, configNames: ["retention.ms"] }))
+        resources: [...eventsTopics, names.topic("wallet-commands")].map((name) => ({
+          type: kafkajs.ConfigResourceTypes.TOPIC,
+          name,
+          configNames: ["retention.ms"]
+        }))
       })
       const retention = Object.fromEntries(resources.map((r) => [r.resourceName, r.configEntries[0]?.configValue]))
       expect(retention[eventsTopics[0]!]).toBe("-1")
@@ -44,7 +48,9 @@ describe("the events topics as the event log", () => {
     }
   })
 
-  it("given an events topic that lost its first records, when the read models are rebuilt, then it fails naming the partition and clears nothing", { timeout: 60_000 }, async () => {
+  it("given an events topic that lost its first records, when the read models are rebuilt, then it fails naming the partition and clears nothing", {
+    timeout: 60_000
+  }, async () => {
     const kafka = new Kafka({ clientId: `${settings.clientId}-producer`, brokers: [...settings.brokers], logLevel: logLevel.NOTHING })
     const producer = kafka.producer()
     await producer.connect()
@@ -65,7 +71,9 @@ describe("the events topics as the event log", () => {
 
       const failure = await Effect.runPromise(Effect.flip(rebuildReadModels(domains, settings)))
       expect(failure._tag).toBe("LogTruncated")
-      expect(String((failure as { message?: unknown }).message)).toContain(`${eventsTopics[0]} partition ${sent!.partition} starts at offset 1`)
+      expect(String((failure as { message?: unknown }).message)).toContain(
+        `${eventsTopics[0]} partition ${sent!.partition} starts at offset 1`
+      )
       expect(await redis.get(kept)).toBe("a read model the failed rebuild must leave alone")
     } finally {
       redis.disconnect()

@@ -36,20 +36,27 @@ export const requireWholeLog = (topics: ReadonlyArray<string>) =>
   Effect.gen(function* () {
     const { admin } = yield* KafkaClient
     const offsets = yield* Effect.forEach(topics, (topic) =>
-      Effect.map(kafkaCall(() => admin.fetchTopicOffsets(topic)), (partitions) => partitions.map((p) => ({ topic, ...p }))))
+      Effect.map(
+        kafkaCall(() => admin.fetchTopicOffsets(topic)),
+        (partitions) => partitions.map((p) => ({ topic, ...p }))
+      )
+    )
     const truncated = offsets.flat().filter((p) => BigInt(p.low) > 0n)
     if (truncated.length > 0)
       return yield* new LogTruncated({ partitions: truncated.map((p) => ({ topic: p.topic, partition: p.partition, firstOffset: p.low })) })
   })
 
 /** The events topics the projectors of `domains` read. */
-const eventsTopicsOf = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
-  [...new Set(domains.flatMap((d) => d.projectors).map((p) => namesOf(settings).topic(p.reads)))]
+const eventsTopicsOf = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) => [
+  ...new Set(domains.flatMap((d) => d.projectors).map((p) => namesOf(settings).topic(p.reads)))
+]
 
 /** The Kafka and Redis clients of `settings`, and the Redis store the projectors write to. */
 const servicesOf = (settings: KafkaSettings) =>
   RedisStore.layer().pipe(
-    Layer.provideMerge(Layer.merge(KafkaClient.layer(settings), RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })))
+    Layer.provideMerge(
+      Layer.merge(KafkaClient.layer(settings), RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix }))
+    )
   )
 
 const replay = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>

@@ -22,7 +22,13 @@ interface MarkWaiter {
  * Redis for whatever has waited longer than `sweepEvery` (one MGET and one HMGET per channel, however many
  * wait), which covers a lost message, a reconnect, or a reply to a delivery another instance sent.
  */
-export const makeResolver = ({ redis, subscriber, keys, instance, sweepEvery = 200 }: {
+export const makeResolver = ({
+  redis,
+  subscriber,
+  keys,
+  instance,
+  sweepEvery = 200
+}: {
   readonly redis: Redis
   readonly subscriber: Redis
   readonly keys: Keys
@@ -69,7 +75,10 @@ export const makeResolver = ({ redis, subscriber, keys, instance, sweepEvery = 2
     }
     subscriber.on("message", onMessage)
     yield* Effect.addFinalizer(() => Effect.sync(() => subscriber.off("message", onMessage)))
-    yield* call(() => subscriber.subscribe(replyTo, keys.projectedChannel)).pipe(Effect.retry(Schedule.spaced("1 second")), Effect.forkScoped)
+    yield* call(() => subscriber.subscribe(replyTo, keys.projectedChannel)).pipe(
+      Effect.retry(Schedule.spaced("1 second")),
+      Effect.forkScoped
+    )
 
     const sweep = Effect.gen(function* () {
       const before = Date.now() - sweepEvery
@@ -109,10 +118,14 @@ export const makeResolver = ({ redis, subscriber, keys, instance, sweepEvery = 2
           done()
           return () => undefined
         }
-        const waiters = targets.map(([stream, version]): MarkWaiter => ({
-          channel, stream, version,
-          reached: () => void (--left === 0 && done())
-        }))
+        const waiters = targets.map(
+          ([stream, version]): MarkWaiter => ({
+            channel,
+            stream,
+            version,
+            reached: () => void (--left === 0 && done())
+          })
+        )
         for (const waiter of waiters) {
           const key = markKey(channel, waiter.stream)
           marks.set(key, (marks.get(key) ?? new Set()).add(waiter))

@@ -14,7 +14,9 @@ export const requireServices = async () => {
   try {
     await promisify(execFile)("bash", [brokerScript, "start"], { timeout: 180_000 })
   } catch (error) {
-    throw new Error(`Kafka is needed (shell/tooling/kafka/broker.sh start failed): ${String((error as { stderr?: unknown }).stderr ?? error)}`)
+    throw new Error(
+      `Kafka is needed (shell/tooling/kafka/broker.sh start failed): ${String((error as { stderr?: unknown }).stderr ?? error)}`
+    )
   }
   await requireRedis()
 }

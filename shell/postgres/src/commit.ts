@@ -65,10 +65,13 @@ const order: ReadonlyArray<PartName> = ["events", "states", "claims", "puts", "p
 const statementOf = (present: ReadonlyArray<PartName>) => {
   let next = 5
   const placeholders = () => `$${next++}`
-  const ctes = [accepted, ...present.map((name) => {
-    const part = parts[name] as (...params: Array<string>) => string
-    return part(...Array.from({ length: part.length }, placeholders))
-  })]
+  const ctes = [
+    accepted,
+    ...present.map((name) => {
+      const part = parts[name] as (...params: Array<string>) => string
+      return part(...Array.from({ length: part.length }, placeholders))
+    })
+  ]
   // Data-modifying CTEs always run; `applied_docs` and `checked` are selects of one row and run only when read
   // (a right join makes the statement read them even when nothing is appended).
   const read = [...(present.includes("ordered") ? ["applied_docs"] : []), ...(present.includes("empty") ? ["checked"] : [])]
@@ -101,10 +104,8 @@ const params = (c: Commit) => {
   for (const op of c.ops) {
     if (op._tag === "Append") {
       if (op.events.length === 0) empty.push({ stream: op.stream, version: op.expectedVersion })
-      op.events.forEach((data, seq) =>
-        events.push({ stream: op.stream, version: op.expectedVersion + seq + 1, seq, data: encode(data) }))
-    }
-    else if (op._tag === "SaveState")
+      op.events.forEach((data, seq) => events.push({ stream: op.stream, version: op.expectedVersion + seq + 1, seq, data: encode(data) }))
+    } else if (op._tag === "SaveState")
       states.set(op.stream, { stream: op.stream, version: op.version, state: encodedBy(op.schema)(op.state) })
     else claims.set(`${op.index}\u0000${op.key}`, { index: op.index, key: op.key, owner: op.owner })
   }
@@ -112,7 +113,11 @@ const params = (c: Commit) => {
   const views = viewSets(viewRows(stored.flatMap((event) => c.project(event).map((change) => ({ change, version: event.version })))))
   const metadata = { commandId: c.commandId, fingerprint: c.fingerprint, correlationId: c.commandId, at: c.at }
   const rows: Record<PartName, ReadonlyArray<unknown>> = {
-    events, states: [...states.values()], claims: [...claims.values()], ...views, empty
+    events,
+    states: [...states.values()],
+    claims: [...claims.values()],
+    ...views,
+    empty
   }
   const values: Array<unknown> = [c.entity, c.commandId, c.fingerprint, c.at]
   let mask = 0
@@ -126,17 +131,19 @@ const params = (c: Commit) => {
 }
 
 /** Commits a command's writes in one statement; a broken integrity check is a WriteConflict. */
-export const commitWith = (pg: PgClient) => (c: Commit): Effect.Effect<ReadonlyArray<Committed>, WriteConflict | PortFailure> =>
-  Effect.suspend(() => {
-    const { stored, statement, values } = params(c)
-    return pg.query<{ position: string | null; stream_id: string | null; version: number | null }>({ ...statement, values }).pipe(
-      Effect.map(({ rows }) => {
-        const positions = new Map(rows.map((r) => [`${r.stream_id}@${r.version}`, Number(r.position)]))
-        return stored.map((event): Committed => ({ ...event, position: positions.get(event.id) ?? 0 }))
-      }),
-      Effect.catchIf(
-        (failure) => conflictStates.has(sqlState(failure) ?? ""),
-        (failure) => Effect.fail(new WriteConflict({ reason: String((failure.cause as Error).message) }))
+export const commitWith =
+  (pg: PgClient) =>
+  (c: Commit): Effect.Effect<ReadonlyArray<Committed>, WriteConflict | PortFailure> =>
+    Effect.suspend(() => {
+      const { stored, statement, values } = params(c)
+      return pg.query<{ position: string | null; stream_id: string | null; version: number | null }>({ ...statement, values }).pipe(
+        Effect.map(({ rows }) => {
+          const positions = new Map(rows.map((r) => [`${r.stream_id}@${r.version}`, Number(r.position)]))
+          return stored.map((event): Committed => ({ ...event, position: positions.get(event.id) ?? 0 }))
+        }),
+        Effect.catchIf(
+          (failure) => conflictStates.has(sqlState(failure) ?? ""),
+          (failure) => Effect.fail(new WriteConflict({ reason: String((failure.cause as Error).message) }))
+        )
       )
-    )
-  })
+    })

@@ -84,26 +84,26 @@ const migrationLock = 7_431_106_524
  * migrate once and none serves before the schema is there.
  */
 export const migrate = (pg: PgClient) =>
-  pg.withClient(async (client) => {
-    await client.query("begin")
-    try {
-      await client.query("select pg_advisory_xact_lock($1)", [migrationLock])
-      await client.query(
-        "create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())"
-      )
-      const done = await client.query<{ version: number }>("select version from schema_migrations")
-      const applied = new Set(done.rows.map((r) => r.version))
-      const pending = migrations.filter((m) => !applied.has(m.version))
-      for (const m of pending) {
-        await client.query(m.sql)
-        await client.query("insert into schema_migrations (version, name) values ($1, $2)", [m.version, m.name])
+  pg
+    .withClient(async (client) => {
+      await client.query("begin")
+      try {
+        await client.query("select pg_advisory_xact_lock($1)", [migrationLock])
+        await client.query(
+          "create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())"
+        )
+        const done = await client.query<{ version: number }>("select version from schema_migrations")
+        const applied = new Set(done.rows.map((r) => r.version))
+        const pending = migrations.filter((m) => !applied.has(m.version))
+        for (const m of pending) {
+          await client.query(m.sql)
+          await client.query("insert into schema_migrations (version, name) values ($1, $2)", [m.version, m.name])
+        }
+        await client.query("commit")
+        return pending.map((m) => m.version)
+      } catch (error) {
+        await client.query("rollback").catch(() => undefined)
+        throw error
       }
-      await client.query("commit")
-      return pending.map((m) => m.version)
-    } catch (error) {
-      await client.query("rollback").catch(() => undefined)
-      throw error
-    }
-  }).pipe(
-    Effect.tap((applied) => applied.length > 0 ? Effect.logInfo("postgres schema migrated", { applied }) : Effect.void)
-  )
+    })
+    .pipe(Effect.tap((applied) => (applied.length > 0 ? Effect.logInfo("postgres schema migrated", { applied }) : Effect.void)))

@@ -53,9 +53,7 @@ const failure = (cause: unknown) => new PortFailure({ dependency, cause })
 /** A pool of connections with every failure typed as a PortFailure. */
 export interface PgClient {
   readonly pool: pg.Pool
-  readonly query: <R extends pg.QueryResultRow = pg.QueryResultRow>(
-    query: pg.QueryConfig
-  ) => Effect.Effect<pg.QueryResult<R>, PortFailure>
+  readonly query: <R extends pg.QueryResultRow = pg.QueryResultRow>(query: pg.QueryConfig) => Effect.Effect<pg.QueryResult<R>, PortFailure>
   /** Runs `use` on one connection (a transaction, LISTEN); the connection is released whatever happens. */
   readonly withClient: <A>(use: (client: pg.PoolClient) => Promise<A>) => Effect.Effect<A, PortFailure>
 }

@@ -14,15 +14,11 @@ export const applyViewChanges = (
   pg: PgClient,
   changes: Iterable<{ readonly change: ViewChange; readonly version: number }>
 ): Effect.Effect<void, PortFailure> =>
-  Effect.suspend(() => pg.query({ name: "low_apply_views", text: statement, values: viewParams(viewRows(changes)) })).pipe(
-    Effect.asVoid
-  )
+  Effect.suspend(() => pg.query({ name: "low_apply_views", text: statement, values: viewParams(viewRows(changes)) })).pipe(Effect.asVoid)
 
 /** The changes of a batch of events, for `applyViewChanges`. */
-export const changesOfEvents = (
-  events: ReadonlyArray<Committed>,
-  project: (event: Committed) => ReadonlyArray<ViewChange>
-) => events.flatMap((event) => project(event).map((change) => ({ change, version: event.version })))
+export const changesOfEvents = (events: ReadonlyArray<Committed>, project: (event: Committed) => ReadonlyArray<ViewChange>) =>
+  events.flatMap((event) => project(event).map((change) => ({ change, version: event.version })))
 
 /**
  * Keeps read models up to date from the event log through a durable subscription named `name`, for projectors

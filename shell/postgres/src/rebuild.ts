@@ -28,7 +28,8 @@ export const changesOf = (options: RebuildOptions) => {
       Option.match(decode(stored.event), {
         onNone: () => [],
         onSome: (event) => projectors.flatMap((p) => p.project({ ...stored, event }))
-      }))
+      })
+    )
 }
 
 // Commit order, as subscriptions read it; no transaction is left running under the lock, so no xmin bound.
@@ -46,28 +47,30 @@ export const rebuildViews = (pg: PgClient, options: RebuildOptions) => {
   const changes = changesOf(options)
   const batch = options.batch ?? 2_000
   const apply = `with ${viewStatements(1)} select n from applied_docs`
-  return pg.withClient(async (client) => {
-    await client.query("begin")
-    try {
-      await client.query("lock table events in share mode")
-      await client.query("delete from view_docs")
-      await client.query("delete from view_items")
-      let after: EventRow | undefined
-      let replayed = 0
-      for (;;) {
-        const { rows } = await client.query<EventRow>(eventsAfter, [after?.tx ?? "0", after?.position ?? 0, batch])
-        if (rows.length === 0) break
-        const events = rows.map(toCommitted)
-        const rowsOfViews = viewRows(events.flatMap((e) => changes(e).map((change) => ({ change, version: e.version }))))
-        await client.query(apply, viewParams(rowsOfViews))
-        after = rows.at(-1)
-        replayed += events.length
+  return pg
+    .withClient(async (client) => {
+      await client.query("begin")
+      try {
+        await client.query("lock table events in share mode")
+        await client.query("delete from view_docs")
+        await client.query("delete from view_items")
+        let after: EventRow | undefined
+        let replayed = 0
+        for (;;) {
+          const { rows } = await client.query<EventRow>(eventsAfter, [after?.tx ?? "0", after?.position ?? 0, batch])
+          if (rows.length === 0) break
+          const events = rows.map(toCommitted)
+          const rowsOfViews = viewRows(events.flatMap((e) => changes(e).map((change) => ({ change, version: e.version }))))
+          await client.query(apply, viewParams(rowsOfViews))
+          after = rows.at(-1)
+          replayed += events.length
+        }
+        await client.query("commit")
+        return replayed
+      } catch (error) {
+        await client.query("rollback").catch(() => undefined)
+        throw error
       }
-      await client.query("commit")
-      return replayed
-    } catch (error) {
-      await client.query("rollback").catch(() => undefined)
-      throw error
-    }
-  }).pipe(Effect.tap((replayed) => Effect.logInfo("read models rebuilt", { events: replayed })))
+    })
+    .pipe(Effect.tap((replayed) => Effect.logInfo("read models rebuilt", { events: replayed })))
 }

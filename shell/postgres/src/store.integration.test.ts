@@ -15,7 +15,13 @@ const store = (cachedStates: number) =>
   )
 
 const options: PortContractOptions<Pg> = {
-  applyChanges: (changes, version) => Effect.flatMap(Pg, (pg) => applyViewChanges(pg, changes.map((change) => ({ change, version }))))
+  applyChanges: (changes, version) =>
+    Effect.flatMap(Pg, (pg) =>
+      applyViewChanges(
+        pg,
+        changes.map((change) => ({ change, version }))
+      )
+    )
 }
 
 // What the database itself stores and answers, then the same through the cache of states a deployment runs with.

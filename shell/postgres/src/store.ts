@@ -16,55 +16,65 @@ const largestOrder = 2_147_483_647
 export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => undefined) => ({
   states: EntityStates.of({
     get: (stream, schema) =>
-      pg.query<{ version: number; state: unknown }>({
-        name: "low_state",
-        text: "select version, state from entity_states where stream_id = $1",
-        values: [stream]
-      }).pipe(
-        Effect.flatMap(({ rows: [row] }) => {
-          if (row === undefined) return Effect.succeed(Option.none())
-          const decoded = decodedBy(schema)(row.state) as Either.Either<typeof schema.Type, unknown>
-          return Either.isRight(decoded)
-            ? Effect.succeed(Option.some({ version: row.version, state: decoded.right }))
-            : Effect.fail(new PortFailure({ dependency, cause: decoded.left }))
+      pg
+        .query<{ version: number; state: unknown }>({
+          name: "low_state",
+          text: "select version, state from entity_states where stream_id = $1",
+          values: [stream]
         })
-      )
+        .pipe(
+          Effect.flatMap(({ rows: [row] }) => {
+            if (row === undefined) return Effect.succeed(Option.none())
+            const decoded = decodedBy(schema)(row.state) as Either.Either<typeof schema.Type, unknown>
+            return Either.isRight(decoded)
+              ? Effect.succeed(Option.some({ version: row.version, state: decoded.right }))
+              : Effect.fail(new PortFailure({ dependency, cause: decoded.left }))
+          })
+        )
   }),
   unique: UniqueIndex.of({
     get: (index, key) =>
-      pg.query<{ owner: string }>({
-        name: "low_unique",
-        text: "select owner from unique_keys where index_name = $1 and key = $2",
-        values: [index, key]
-      }).pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.owner)))
+      pg
+        .query<{ owner: string }>({
+          name: "low_unique",
+          text: "select owner from unique_keys where index_name = $1 and key = $2",
+          values: [index, key]
+        })
+        .pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.owner)))
   }),
   events: EventStore.of({
     commit: (c) => commitWith(pg)(c).pipe(Effect.tap(() => Effect.sync(afterCommit))),
     accepted: (entity, commandId) =>
-      pg.query<{ fingerprint: string }>({
-        name: "low_accepted",
-        text: "select fingerprint from accepted_commands where entity = $1 and command_id = $2",
-        values: [entity, commandId]
-      }).pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.fingerprint)))
+      pg
+        .query<{ fingerprint: string }>({
+          name: "low_accepted",
+          text: "select fingerprint from accepted_commands where entity = $1 and command_id = $2",
+          values: [entity, commandId]
+        })
+        .pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.fingerprint)))
   }),
   views: Views.of({
     doc: (view, key) =>
-      pg.query<{ data: Doc }>({
-        name: "low_doc",
-        text: "select data from view_docs where view = $1 and key = $2",
-        values: [view, key]
-      }).pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.data))),
+      pg
+        .query<{ data: Doc }>({
+          name: "low_doc",
+          text: "select data from view_docs where view = $1 and key = $2",
+          values: [view, key]
+        })
+        .pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.data))),
     items: (view, key, { first, before }) =>
-      pg.query<{ ord: number; data: Doc }>({
-        name: "low_items",
-        text: "select ord, data from view_items where view = $1 and key = $2 and ord < $3 order by ord desc limit $4",
-        values: [view, key, before ?? largestOrder, first + 1]
-      }).pipe(
-        Effect.map(({ rows }) => ({
-          items: rows.slice(0, first).map((r) => ({ order: r.ord, item: r.data })),
-          more: rows.length > first
-        }))
-      )
+      pg
+        .query<{ ord: number; data: Doc }>({
+          name: "low_items",
+          text: "select ord, data from view_items where view = $1 and key = $2 and ord < $3 order by ord desc limit $4",
+          values: [view, key, before ?? largestOrder, first + 1]
+        })
+        .pipe(
+          Effect.map(({ rows }) => ({
+            items: rows.slice(0, first).map((r) => ({ order: r.ord, item: r.data })),
+            more: rows.length > first
+          }))
+        )
   })
 })
 

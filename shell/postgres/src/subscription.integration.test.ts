@@ -26,7 +26,10 @@ afterAll(async () => {
 })
 
 const commitOf = (stream: string, version: number): Commit => ({
-  entity: `e/${stream}`, commandId: `c-${version}`, fingerprint: "{}", at: new Date(0).toISOString(),
+  entity: `e/${stream}`,
+  commandId: `c-${version}`,
+  fingerprint: "{}",
+  at: new Date(0).toISOString(),
   ops: [{ _tag: "Append", stream, expectedVersion: version - 1, events: [{ _tag: "Ticked" }] }],
   project: () => []
 })
@@ -37,7 +40,6 @@ const everything = async () => (await run(readAfter(pg, origin, 100_000))).event
  * transaction of another test, in any database of the cluster, may hold back events for a while.
  */
 const readable = async (...streams: ReadonlyArray<string>) => (await everything()).filter((e) => streams.includes(e.stream))
-
 
 describe("subscription to the event log", () => {
   it("given events of transactions whose ids have fewer and more digits, when read a page at a time, then they come in transaction order", async () => {
@@ -101,7 +103,10 @@ describe("subscription to the event log", () => {
       const listener = yield* listenForCommits(db.url)
       // A long idle poll: only the NOTIFY wake-up (or a look for events held back) can deliver within the deadline.
       return yield* subscribe(pg, {
-        name, batch: 7, idle: "1 minute", wake: listener.next,
+        name,
+        batch: 7,
+        idle: "1 minute",
+        wake: listener.next,
         handle: (events) => Effect.sync(() => void delivered.push(...events))
       })
     }).pipe(Effect.scoped)
@@ -130,21 +135,29 @@ describe("subscription to the event log", () => {
     expect(delivered.map((e) => e.stream)).toEqual([1, 2, 3, 4, 5].map((i) => `after-restart-${i}`))
   })
 
-  it("given an announcement that arrives while its reader is not waiting, when the reader waits next, then the wait ends at once", { timeout: 20_000 }, async () => {
-    await run(Effect.scoped(Effect.gen(function* () {
-      const listener = yield* listenForCommits(db.url)
-      // The first wait ends once the listener is connected (connecting counts as an announcement).
-      yield* listener.next("10 seconds")
-      const before = listener.announcements()
-      yield* Effect.promise(() => pg.pool.query("select pg_notify($1, '')", [eventsChannel]))
-      yield* Effect.promise(() => eventually(() => listener.announcements() > before, { what: "the announcement" }))
-      // It arrived between two waits, as it does while a subscriber reads: waiting a minute for the next would lose it.
-      const waited = yield* Effect.either(Effect.timeout(listener.next("1 minute"), "5 seconds"))
-      expect(waited._tag).toBe("Right")
-    })))
+  it("given an announcement that arrives while its reader is not waiting, when the reader waits next, then the wait ends at once", {
+    timeout: 20_000
+  }, async () => {
+    await run(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const listener = yield* listenForCommits(db.url)
+          // The first wait ends once the listener is connected (connecting counts as an announcement).
+          yield* listener.next("10 seconds")
+          const before = listener.announcements()
+          yield* Effect.promise(() => pg.pool.query("select pg_notify($1, '')", [eventsChannel]))
+          yield* Effect.promise(() => eventually(() => listener.announcements() > before, { what: "the announcement" }))
+          // It arrived between two waits, as it does while a subscriber reads: waiting a minute for the next would lose it.
+          const waited = yield* Effect.either(Effect.timeout(listener.next("1 minute"), "5 seconds"))
+          expect(waited._tag).toBe("Right")
+        })
+      )
+    )
   })
 
-  it("given a subscriber woken while an older transaction holds its event back, when that transaction ends, then the event is delivered without another announcement", { timeout: 20_000 }, async () => {
+  it("given a subscriber woken while an older transaction holds its event back, when that transaction ends, then the event is delivered without another announcement", {
+    timeout: 20_000
+  }, async () => {
     const name = `held-${Date.now()}`
     const delivered: Array<Committed> = []
     let reads = 0
@@ -152,7 +165,9 @@ describe("subscription to the event log", () => {
       const listener = yield* listenForCommits(db.url)
       // A long idle poll: without a look of its own, the subscriber would wait a minute for the next announcement.
       return yield* subscribe(pg, {
-        name, batch: 50, idle: "1 minute",
+        name,
+        batch: 50,
+        idle: "1 minute",
         wake: (max) => Effect.suspend(() => (reads++, listener.next(max))),
         handle: (events) => Effect.sync(() => void delivered.push(...events))
       })

@@ -66,24 +66,28 @@ const heldBackStatement = `
   ) as held`
 
 const heldBack = (pg: PgClient, from: Checkpoint) =>
-  pg.query<{ held: boolean }>({ name: "low_held_back", text: heldBackStatement, values: [from.tx, from.position] }).pipe(
-    Effect.map(({ rows }) => rows[0]?.held === true)
-  )
+  pg
+    .query<{ held: boolean }>({ name: "low_held_back", text: heldBackStatement, values: [from.tx, from.position] })
+    .pipe(Effect.map(({ rows }) => rows[0]?.held === true))
 
 /** A subscriber's stored checkpoint (the origin for a new one). */
 export const loadCheckpoint = (pg: PgClient, name: string) =>
-  pg.query<{ tx: string; position: string }>({
-    text: "select tx::text as tx, position from subscriptions where name = $1",
-    values: [name]
-  }).pipe(Effect.map(({ rows: [row] }): Checkpoint => row === undefined ? origin : { tx: row.tx, position: Number(row.position) }))
+  pg
+    .query<{ tx: string; position: string }>({
+      text: "select tx::text as tx, position from subscriptions where name = $1",
+      values: [name]
+    })
+    .pipe(Effect.map(({ rows: [row] }): Checkpoint => (row === undefined ? origin : { tx: row.tx, position: Number(row.position) })))
 
 export const saveCheckpoint = (pg: PgClient, name: string, at: Checkpoint) =>
-  pg.query({
-    name: "low_save_checkpoint",
-    text: `insert into subscriptions (name, tx, position) values ($1, $2::xid8, $3)
+  pg
+    .query({
+      name: "low_save_checkpoint",
+      text: `insert into subscriptions (name, tx, position) values ($1, $2::xid8, $3)
            on conflict (name) do update set tx = excluded.tx, position = excluded.position`,
-    values: [name, at.tx, at.position]
-  }).pipe(Effect.asVoid)
+      values: [name, at.tx, at.position]
+    })
+    .pipe(Effect.asVoid)
 
 export interface SubscriptionOptions<E, R> {
   readonly name: string
@@ -123,8 +127,7 @@ export const subscribe = <E, R>(pg: PgClient, options: SubscriptionOptions<E, R>
       yield* saveCheckpoint(pg, options.name, next)
       return next
     })
-  const loop = Effect.flatMap(loadCheckpoint(pg, options.name), (start) =>
-    Effect.iterate(start, { while: () => true, body: step }))
+  const loop = Effect.flatMap(loadCheckpoint(pg, options.name), (start) => Effect.iterate(start, { while: () => true, body: step }))
   return loop.pipe(
     // A handler that throws is retried like one that fails: the checkpoint stays before its batch.
     Effect.catchAllDefect((defect) => Effect.fail(defect)),

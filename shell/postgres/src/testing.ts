@@ -48,8 +48,7 @@ export const createTestDatabase = async (): Promise<TestDatabase> => {
     drop: () => admin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
     killConnections: () =>
       admin((c) => c.query("select pg_terminate_backend(pid) from pg_stat_activity where datname = $1", [name])).then(() => undefined),
-    allowConnections: (allowed) =>
-      admin((c) => c.query(`alter database ${name} allow_connections ${allowed}`)).then(() => undefined)
+    allowConnections: (allowed) => admin((c) => c.query(`alter database ${name} allow_connections ${allowed}`)).then(() => undefined)
   }
 }
 

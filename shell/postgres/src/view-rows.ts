@@ -42,12 +42,13 @@ export const viewRows = (changes: Iterable<{ readonly change: ViewChange; readon
     }
     const id = k(change.view, change.key)
     const earlier = rowsOf.get(id) ?? []
-    if (change._tag === "Put")
-      for (const i of earlier) if (docs[i]!.version < version) docs[i] = undefined
+    if (change._tag === "Put") for (const i of earlier) if (docs[i]!.version < version) docs[i] = undefined
     rowsOf.set(id, [...earlier.filter((i) => docs[i] !== undefined), docs.length])
-    docs.push(change._tag === "Put"
-      ? { view: change.view, key: change.key, version, put: true, data: change.doc }
-      : { view: change.view, key: change.key, version, put: false, data: change.fields })
+    docs.push(
+      change._tag === "Put"
+        ? { view: change.view, key: change.key, version, put: true, data: change.doc }
+        : { view: change.view, key: change.key, version, put: false, data: change.fields }
+    )
   }
   return { docs: docs.filter((row) => row !== undefined), items: [...items.values()] }
 }

@@ -16,13 +16,22 @@ export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () =>
   Effect.gen(function* () {
     let closed = false
     let timer: ReturnType<typeof setTimeout> | undefined
-    yield* Effect.addFinalizer(() => Effect.sync(() => { closed = true; clearTimeout(timer) }))
+    yield* Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        closed = true
+        clearTimeout(timer)
+      })
+    )
     const send = () => {
       timer = undefined
       if (closed) return
       pg.pool.query("select pg_notify($1, '')", [eventsChannel]).catch(() => undefined)
     }
-    return { notify: () => { if (timer === undefined && !closed) timer = setTimeout(send, spacing) } }
+    return {
+      notify: () => {
+        if (timer === undefined && !closed) timer = setTimeout(send, spacing)
+      }
+    }
   })
 
 /**
@@ -55,12 +64,21 @@ export const listenForCommits = (connectionString: string) =>
       return await new Promise<void>((resolve) => c.once("end", resolve))
     })
     const run = connect.pipe(
-      Effect.ensuring(Effect.sync(() => { void client?.end().catch(() => undefined); client = undefined })),
+      Effect.ensuring(
+        Effect.sync(() => {
+          void client?.end().catch(() => undefined)
+          client = undefined
+        })
+      ),
       Effect.ignore,
       Effect.repeat(Schedule.spaced("500 millis"))
     )
     yield* Effect.forkScoped(run)
-    yield* Effect.addFinalizer(() => Effect.promise(async () => { await client?.end().catch(() => undefined) }))
+    yield* Effect.addFinalizer(() =>
+      Effect.promise(async () => {
+        await client?.end().catch(() => undefined)
+      })
+    )
     return {
       /** How many announcements (and reconnections) have arrived so far. */
       announcements: () => announced,
@@ -74,10 +92,12 @@ export const listenForCommits = (connectionString: string) =>
           waiting.push(d)
           yield* Deferred.await(d).pipe(
             Effect.timeoutOption(Duration.decode(max)),
-            Effect.ensuring(Effect.sync(() => {
-              waiting = waiting.filter((w) => w !== d)
-              seen = announced
-            }))
+            Effect.ensuring(
+              Effect.sync(() => {
+                waiting = waiting.filter((w) => w !== d)
+                seen = announced
+              })
+            )
           )
         })
     }

@@ -24,7 +24,10 @@ export interface ProjectProcess {
  * Every call builds, so a test runs the sources as they are; two test workers building one project at once is
  * safe, as each output file is written under a temporary name and renamed over the last.
  */
-export const spawnProject = (project: string, { args = [], env = {} }: { args?: ReadonlyArray<string>; env?: Record<string, string> } = {}): ProjectProcess => {
+export const spawnProject = (
+  project: string,
+  { args = [], env = {} }: { args?: ReadonlyArray<string>; env?: Record<string, string> } = {}
+): ProjectProcess => {
   const child = spawn("bash", [start, project, ...args], {
     cwd: root,
     // The node that runs the tests runs the build and the server too.

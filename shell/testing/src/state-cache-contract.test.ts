@@ -4,7 +4,10 @@ import { EventStore, makeMemoryStore } from "@low/core"
 import { describeStateCache } from "./state-cache-contract"
 
 describeStateCache("the memory store", () =>
-  Layer.effectContext(Effect.sync(() => {
-    const { ports } = makeMemoryStore()
-    return Context.make(EntityStates, ports.states).pipe(Context.add(UniqueIndex, ports.unique), Context.add(EventStore, ports.events))
-  })))
+  Layer.effectContext(
+    Effect.sync(() => {
+      const { ports } = makeMemoryStore()
+      return Context.make(EntityStates, ports.states).pipe(Context.add(UniqueIndex, ports.unique), Context.add(EventStore, ports.events))
+    })
+  )
+)

@@ -28,7 +28,10 @@ const deployment = (capacity = 100) =>
     let sent = 0
     const instance = () => {
       const cached = withStateCache({ states: counted, events: store.events }, capacity)
-      const ports = Context.make(EntityStates, cached.states).pipe(Context.add(UniqueIndex, store.unique), Context.add(EventStore, cached.events))
+      const ports = Context.make(EntityStates, cached.states).pipe(
+        Context.add(UniqueIndex, store.unique),
+        Context.add(EventStore, cached.events)
+      )
       const executor = Executor.layer({ conflictRetries: Schedule.recurs(5) }).pipe(Layer.provideMerge(Layer.succeedContext(ports)))
       return (command: WalletCommand) =>
         Effect.flatMap(Executor, (ex) =>
@@ -56,7 +59,8 @@ export const describeStateCache = (storeName: string, makeLayer: () => Layer.Lay
           yield* a(credit(10))
           expect(balanceAfter(yield* a(debit(4)))).toBe(6)
           expect(reads.count).toBe(1)
-        }))
+        })
+      )
 
       it.effect("given more states than it keeps, when the least recently used one is needed again, then it is read from the store", () =>
         Effect.gen(function* () {
@@ -71,42 +75,52 @@ export const describeStateCache = (storeName: string, makeLayer: () => Layer.Lay
           expect(reads.count).toBe(before)
           expect(balanceAfter(yield* a(credit(1, "w2")))).toBe(1)
           expect(reads.count).toBe(before + 1)
-        }))
+        })
+      )
     })
 
     describe("two processes on one store", () => {
-      it.effect("given a state the other process moved since, when a command is rejected on the cached one, then it is decided again on the stored state", () =>
-        Effect.gen(function* () {
-          const { a, b, wallet } = yield* deployment()
-          yield* a(open())
-          assertEquals(yield* Effect.flip(b(debit(10))), new InsufficientFunds({ walletId: wallet("w"), balance: 0, amount: 10 }))
-          yield* a(credit(100))
-          expect(balanceAfter(yield* b(debit(50)))).toBe(50)
-        }))
+      it.effect(
+        "given a state the other process moved since, when a command is rejected on the cached one, then it is decided again on the stored state",
+        () =>
+          Effect.gen(function* () {
+            const { a, b, wallet } = yield* deployment()
+            yield* a(open())
+            assertEquals(yield* Effect.flip(b(debit(10))), new InsufficientFunds({ walletId: wallet("w"), balance: 0, amount: 10 }))
+            yield* a(credit(100))
+            expect(balanceAfter(yield* b(debit(50)))).toBe(50)
+          })
+      )
 
-      it.effect("given a state the other process moved since, when the stored state rejects the command too, then the rejection names the stored balance", () =>
-        Effect.gen(function* () {
-          const { a, b, wallet } = yield* deployment()
-          yield* a(open())
-          yield* b(credit(5))
-          yield* a(credit(10))
-          assertEquals(yield* Effect.flip(b(debit(20))), new InsufficientFunds({ walletId: wallet("w"), balance: 15, amount: 20 }))
-        }))
+      it.effect(
+        "given a state the other process moved since, when the stored state rejects the command too, then the rejection names the stored balance",
+        () =>
+          Effect.gen(function* () {
+            const { a, b, wallet } = yield* deployment()
+            yield* a(open())
+            yield* b(credit(5))
+            yield* a(credit(10))
+            assertEquals(yield* Effect.flip(b(debit(20))), new InsufficientFunds({ walletId: wallet("w"), balance: 15, amount: 20 }))
+          })
+      )
 
-      it.effect("given a state the other process moved since, when a command is accepted on the cached one, then its commit conflicts and it is decided again on the stored state", () =>
-        Effect.gen(function* () {
-          const { a, b, reads } = yield* deployment()
-          yield* a(open())
-          yield* b(credit(50))
-          yield* a(debit(20))
-          const before = reads.count
-          const outcome = yield* b(credit(5))
-          expect(balanceAfter(outcome)).toBe(35)
-          expect(outcome._tag === "Applied" && outcome.events.map((e) => e.version)).toStrictEqual([4])
-          expect(reads.count).toBe(before + 1)
-          // The state the retry read and committed is kept: the next command reads nothing.
-          expect(balanceAfter(yield* b(debit(35)))).toBe(0)
-          expect(reads.count).toBe(before + 1)
-        }))
+      it.effect(
+        "given a state the other process moved since, when a command is accepted on the cached one, then its commit conflicts and it is decided again on the stored state",
+        () =>
+          Effect.gen(function* () {
+            const { a, b, reads } = yield* deployment()
+            yield* a(open())
+            yield* b(credit(50))
+            yield* a(debit(20))
+            const before = reads.count
+            const outcome = yield* b(credit(5))
+            expect(balanceAfter(outcome)).toBe(35)
+            expect(outcome._tag === "Applied" && outcome.events.map((e) => e.version)).toStrictEqual([4])
+            expect(reads.count).toBe(before + 1)
+            // The state the retry read and committed is kept: the next command reads nothing.
+            expect(balanceAfter(yield* b(debit(35)))).toBe(0)
+            expect(reads.count).toBe(before + 1)
+          })
+      )
     })
   })

@@ -50,7 +50,9 @@ describe("the layout", () => {
       files(join(dir, "src"))
         .filter((file) => !testOrTool.test(file))
         .flatMap((file) =>
-          readFileSync(file, "utf8").split("\n").flatMap((line, i) => (domainWords.test(line) ? [`${file.slice(root.length)}:${i + 1}: ${line.trim()}`] : []))
+          readFileSync(file, "utf8")
+            .split("\n")
+            .flatMap((line, i) => (domainWords.test(line) ? [`${file.slice(root.length)}:${i + 1}: ${line.trim()}`] : []))
         )
     )
     expect(named).toEqual([])
@@ -65,7 +67,10 @@ describe("the layout", () => {
   it("given the runtime packages and the projects, when their dependencies are read, then no test or benchmark tool is among them", () => {
     const tools = /^(vitest|@effect\/vitest|fast-check|autocannon|@event-driven-io\/.*|@low\/testing|@low\/tooling|tsx|esbuild)$/
     for (const dir of [...runtimePackages, ...projects])
-      expect(Object.keys(manifest(dir).dependencies ?? {}).filter((name) => tools.test(name)), manifest(dir).name).toEqual([])
+      expect(
+        Object.keys(manifest(dir).dependencies ?? {}).filter((name) => tools.test(name)),
+        manifest(dir).name
+      ).toEqual([])
   })
 
   it("given the functions, when their dependencies are read, then effect is the only one", () => {

@@ -12,7 +12,11 @@ const benches: Record<string, () => Promise<void>> = {
     console.log("## In-process executor: credits and debits over 1000 wallets (median of 3 rounds)\n")
     console.log("| in flight | callers | executor cmd/s | async/await baseline cmd/s | executor cost / baseline cost |")
     console.log("|---|---|---|---|---|")
-    for (const [inFlight, interruptible] of [[1, false], [64, false], [64, true]] as const) {
+    for (const [inFlight, interruptible] of [
+      [1, false],
+      [64, false],
+      [64, true]
+    ] as const) {
       const r = await executorBench({ wallets: 1000, commands: 100_000, inFlight, rounds: 3, interruptible })
       const callers = interruptible ? "interruptible" : "lanes (uninterruptible)"
       console.log(`| ${inFlight} | ${callers} | ${r.executorPerSecond} | ${r.baselinePerSecond} | ${r.costRatio.toFixed(2)}× |`)

@@ -17,7 +17,10 @@ export const brokerAnswers = (brokers: ReadonlyArray<string>) =>
     } finally {
       await admin.disconnect()
     }
-  }).pipe(Effect.as(true), Effect.orElseSucceed(() => false))
+  }).pipe(
+    Effect.as(true),
+    Effect.orElseSucceed(() => false)
+  )
 
 /**
  * Makes sure a broker answers at `brokers`: when none does and the address is local, starts the development

@@ -36,7 +36,10 @@ describe("buildProject", () => {
 
     // Plain node: no loader flag, no NODE_OPTIONS, NODE_ENV left to the bundle's default.
     const { NODE_OPTIONS: _options, NODE_ENV: _env, ...env } = process.env
-    const child = spawn(process.execPath, [built.file], { env: { ...env, PORT: "0", LOG_LEVEL: "Info" }, stdio: ["ignore", "pipe", "pipe"] })
+    const child = spawn(process.execPath, [built.file], {
+      env: { ...env, PORT: "0", LOG_LEVEL: "Info" },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
     running.push(() => child.kill("SIGKILL"))
     let output = ""
     const listeners: Array<() => void> = []
@@ -47,9 +50,15 @@ describe("buildProject", () => {
     child.stdout.on("data", read)
     child.stderr.on("data", read)
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.once("exit", (code, signal) => resolve({ code, signal })))
+      child.once("exit", (code, signal) => resolve({ code, signal }))
+    )
 
-    const [, port] = await waitFor(() => output, (l) => listeners.push(l), /Listening on http:\/\/[^\s"]*:(\d+)/, 20_000)
+    const [, port] = await waitFor(
+      () => output,
+      (l) => listeners.push(l),
+      /Listening on http:\/\/[^\s"]*:(\d+)/,
+      20_000
+    )
     const base = `http://127.0.0.1:${port}`
 
     expect((await fetch(`${base}/healthz`)).status).toBe(200)

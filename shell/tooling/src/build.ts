@@ -136,5 +136,4 @@ export const buildTools = async (paths: ReadonlyArray<string>): Promise<Array<Bu
 }
 
 /** "1.9 MB in 640 ms", for the build's one line of output. */
-export const describe = ({ file, bytes, ms }: Built) =>
-  `built ${relative(root, file)} (${(bytes / 1_000_000).toFixed(1)} MB) in ${ms} ms`
+export const describe = ({ file, bytes, ms }: Built) => `built ${relative(root, file)} (${(bytes / 1_000_000).toFixed(1)} MB) in ${ms} ms`

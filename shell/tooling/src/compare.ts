@@ -11,8 +11,7 @@ import { summarize, type ProjectResult } from "./compare/summary"
 import { verify } from "./compare/verify"
 import { initialBalance, makeWorkload, walletIds } from "./compare/workload"
 
-const projectExists = (name: string) =>
-  existsSync(fileURLToPath(new URL(`../../../projects/${name}/src/main.ts`, import.meta.url)))
+const projectExists = (name: string) => existsSync(fileURLToPath(new URL(`../../../projects/${name}/src/main.ts`, import.meta.url)))
 
 let stopLoad = () => {}
 let stopServer = async () => {}
@@ -28,16 +27,20 @@ const live = (project: string, seconds: number) => {
     if (!process.stdout.isTTY) return
     const elapsed = Math.min(seconds, (Date.now() - started) / 1000)
     const filled = Math.round((elapsed / seconds) * 30)
-    process.stdout.write(`\r${project.padEnd(18)} [${"#".repeat(filled)}${" ".repeat(30 - filled)}] ${elapsed.toFixed(0)}/${seconds} s · ${done} answers`)
+    process.stdout.write(
+      `\r${project.padEnd(18)} [${"#".repeat(filled)}${" ".repeat(30 - filled)}] ${elapsed.toFixed(0)}/${seconds} s · ${done} answers`
+    )
   }
 }
 
 const openWallets = async (url: string, ids: ReadonlyArray<string>) => {
   for (let i = 0; i < ids.length; i += 25)
-    await Promise.all(ids.slice(i, i + 25).map(async (id) => {
-      await post(url, `mutation { openWallet(owner: "compare", id: "${id}", commandId: "${id}-open") { id } }`)
-      await post(url, `mutation { credit(walletId: "${id}", amount: ${initialBalance}, commandId: "${id}-fund") { id } }`)
-    }))
+    await Promise.all(
+      ids.slice(i, i + 25).map(async (id) => {
+        await post(url, `mutation { openWallet(owner: "compare", id: "${id}", commandId: "${id}-open") { id } }`)
+        await post(url, `mutation { credit(walletId: "${id}", amount: ${initialBalance}, commandId: "${id}-fund") { id } }`)
+      })
+    )
 }
 
 const runProject = async (project: string, port: number, options: CompareOptions): Promise<ProjectResult> => {
@@ -60,8 +63,15 @@ const runProject = async (project: string, port: number, options: CompareOptions
 }
 
 const failedToRun = (project: string, error: unknown): ProjectResult => ({
-  project, requests: 0, seconds: 0, mutationsPerSecond: 0, latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 }, curve: [],
-  codes: {}, correctness: { ok: false, checkedWallets: 0, checkedInvites: 0, failures: [String(error)] }, error: String(error)
+  project,
+  requests: 0,
+  seconds: 0,
+  mutationsPerSecond: 0,
+  latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 },
+  curve: [],
+  codes: {},
+  correctness: { ok: false, checkedWallets: 0, checkedInvites: 0, failures: [String(error)] },
+  error: String(error)
 })
 
 const options = (() => {

@@ -10,6 +10,9 @@ export interface KafkaProcess extends ProjectProcess {
 /** Starts one process of the project running `roles`, configured by `settings`, with its own client id. */
 export const startProcess = (settings: KafkaSettings, roles: ReadonlyArray<Role>, name: string): KafkaProcess => {
   const clientId = `${settings.clientId}-${name}`
-  const started = spawnProject("graphql-kafka", { args: ["--role", roles.join(",")], env: { ...envOf(settings), KAFKA_CLIENT_ID: clientId } })
+  const started = spawnProject("graphql-kafka", {
+    args: ["--role", roles.join(",")],
+    env: { ...envOf(settings), KAFKA_CLIENT_ID: clientId }
+  })
   return { ...started, clientId }
 }

@@ -14,7 +14,9 @@ export const startServerProcess = async (databaseUrl: string, timeoutMs = 90_000
   let timer: NodeJS.Timeout | undefined
   const url = await Promise.race([
     started.url,
-    started.exited.then((code) => Promise.reject(new Error(`server exited (${code ?? started.child.signalCode}) before it listened:\n${started.output()}`))),
+    started.exited.then((code) =>
+      Promise.reject(new Error(`server exited (${code ?? started.child.signalCode}) before it listened:\n${started.output()}`))
+    ),
     new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         started.child.kill("SIGKILL")

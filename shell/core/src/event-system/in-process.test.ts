@@ -2,8 +2,17 @@ import { Effect, Either, Fiber, Layer, Option, Schema, TestClock } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import { assertEquals } from "@effect/vitest/utils"
 import {
-  AlreadyInvited, InsufficientFunds, InviteCustomer, inviteCustomer, inviteHandler, wallet, walletHandler, WalletState,
-  type Envelope, type Projector, type WalletCommand
+  AlreadyInvited,
+  InsufficientFunds,
+  InviteCustomer,
+  inviteCustomer,
+  inviteHandler,
+  wallet,
+  walletHandler,
+  WalletState,
+  type Envelope,
+  type Projector,
+  type WalletCommand
 } from "@low/functions"
 import { MemoryStore } from "../memory/store"
 import { CommandBus } from "../command-bus"
@@ -48,7 +57,8 @@ describe("in-process event system", () => {
         expect(yield* walletView("w")).toStrictEqual(Option.some({ id: "w", owner: "Ann", balance, version: i + 1 }))
         expect((yield* history("w"))[0]).toStrictEqual([i + 1, "CREDIT", i, balance])
       }
-    }).pipe(Effect.provide(system())))
+    }).pipe(Effect.provide(system()))
+  )
 
   it.live("given many wallets written at once, when each send returns, then its own write is already visible", () =>
     Effect.gen(function* () {
@@ -69,7 +79,8 @@ describe("in-process event system", () => {
         { concurrency: "unbounded" }
       )
       for (const walletId of wallets) expect(Option.getOrThrow(yield* walletView(walletId))["balance"]).toBe(15)
-    }).pipe(Effect.provide(system())))
+    }).pipe(Effect.provide(system()))
+  )
 
   it.live("given an accepted command, when sent again, then Duplicate and the views show the original write once", () =>
     Effect.gen(function* () {
@@ -77,7 +88,8 @@ describe("in-process event system", () => {
       yield* credit("w", 10, "c-1")
       expect(yield* credit("w", 10, "c-1")).toStrictEqual({ _tag: "Duplicate" })
       expect(yield* history("w")).toStrictEqual([[2, "CREDIT", 10, 10]])
-    }).pipe(Effect.provide(system())))
+    }).pipe(Effect.provide(system()))
+  )
 
   it.live("given a debit over the balance, when sent, then the rejection comes back and nothing is projected", () =>
     Effect.gen(function* () {
@@ -85,7 +97,8 @@ describe("in-process event system", () => {
       const error = yield* Effect.flip(debit("w", 5, "d-1"))
       assertEquals(error, new InsufficientFunds({ walletId: "w", balance: 0, amount: 5 }))
       expect(yield* walletView("w")).toStrictEqual(Option.some({ id: "w", owner: "Ann", balance: 0, version: 1 }))
-    }).pipe(Effect.provide(system())))
+    }).pipe(Effect.provide(system()))
+  )
 
   it.live("given credits and debits of one wallet sent at once, when handled, then in the order sent", () =>
     Effect.gen(function* () {
@@ -103,22 +116,32 @@ describe("in-process event system", () => {
         const sent = commands.filter((c) => c.walletId === walletId).flatMap(({ i }) => [`c-${i}`, `d-${i}`])
         expect(store.log.filter((e) => e.stream === `wallet-${walletId}` && e.version > 1).map((e) => e.commandId)).toStrictEqual(sent)
       }
-    }).pipe(Effect.provide(system({ partitions: 2 }))))
+    }).pipe(Effect.provide(system({ partitions: 2 })))
+  )
 
-  it.effect("given a projector that never catches up, when a command is sent, then Timeout once the timeout passes, though the event is written", () => {
-    const broken: Projector<unknown> = { name: "broken", reads: "wallet-events", project: () => { throw new Error("read model unreachable") } }
-    return Effect.gen(function* () {
-      const running = yield* Effect.fork(open("w"))
-      yield* TestClock.adjust("999 millis")
-      expect(yield* Fiber.poll(running)).toStrictEqual(Option.none())
-      yield* TestClock.adjust("1 millis")
-      assertEquals(yield* Effect.flip(Fiber.join(running)), new Timeout({ commandId: "open-w" }))
-      const store = yield* MemoryStore
-      expect(yield* store.ports.states.get("wallet-w", WalletState)).toStrictEqual(
-        Option.some({ version: 1, state: { walletId: "w", owner: "Ann", balance: 0 } })
-      )
-    }).pipe(Effect.provide(system({ projectors: [...wallet.projectors, broken], timeout: "1 second" })))
-  })
+  it.effect(
+    "given a projector that never catches up, when a command is sent, then Timeout once the timeout passes, though the event is written",
+    () => {
+      const broken: Projector<unknown> = {
+        name: "broken",
+        reads: "wallet-events",
+        project: () => {
+          throw new Error("read model unreachable")
+        }
+      }
+      return Effect.gen(function* () {
+        const running = yield* Effect.fork(open("w"))
+        yield* TestClock.adjust("999 millis")
+        expect(yield* Fiber.poll(running)).toStrictEqual(Option.none())
+        yield* TestClock.adjust("1 millis")
+        assertEquals(yield* Effect.flip(Fiber.join(running)), new Timeout({ commandId: "open-w" }))
+        const store = yield* MemoryStore
+        expect(yield* store.ports.states.get("wallet-w", WalletState)).toStrictEqual(
+          Option.some({ version: 1, state: { walletId: "w", owner: "Ann", balance: 0 } })
+        )
+      }).pipe(Effect.provide(system({ projectors: [...wallet.projectors, broken], timeout: "1 second" })))
+    }
+  )
 
   it.live("given a balance of 500, when 1000 debits of 1 are sent at once, then exactly 500 succeed and the views end at 0", () =>
     Effect.gen(function* () {
@@ -135,23 +158,34 @@ describe("in-process event system", () => {
       const views = yield* Views
       const newest = yield* views.items("wallet-transactions", "w", { first: 1 })
       expect(newest.items.map((i) => [i.order, i.item["balanceAfter"]])).toStrictEqual([[502, 0]])
-    }).pipe(Effect.provide(system())))
+    }).pipe(Effect.provide(system()))
+  )
 
-  it.live("given one email in many spellings, when all are invited at once, then one customer is invited, visible by email when send returns", () =>
-    Effect.gen(function* () {
-      const bus = yield* CommandBus
-      const spellings = ["ann@example.com", " ANN@example.com", "Ann@Example.Com ", "\tann@EXAMPLE.COM"]
-      const outcomes = yield* Effect.forEach(
-        spellings.flatMap((email) => [email, email]).map((email, i) =>
-          Effect.either(bus.send(inviteHandler, Schema.decodeUnknownSync(InviteCustomer)({ _tag: "InviteCustomer", email }), envelope(`i-${i}`)))
-        ),
-        (send) => send,
-        { concurrency: "unbounded" }
-      )
-      const winner = outcomes.findIndex(Either.isRight)
-      expect(outcomes.filter(Either.isRight)).toHaveLength(1)
-      for (const o of outcomes.filter(Either.isLeft)) assertEquals(o.left, new AlreadyInvited({ email: "ann@example.com", customerId: `fresh-i-${winner}` }))
-      const views = yield* Views
-      expect(Option.map(yield* views.doc("customers-by-email", "ann@example.com"), (d) => d["id"])).toStrictEqual(Option.some(`fresh-i-${winner}`))
-    }).pipe(Effect.provide(system())))
+  it.live(
+    "given one email in many spellings, when all are invited at once, then one customer is invited, visible by email when send returns",
+    () =>
+      Effect.gen(function* () {
+        const bus = yield* CommandBus
+        const spellings = ["ann@example.com", " ANN@example.com", "Ann@Example.Com ", "\tann@EXAMPLE.COM"]
+        const outcomes = yield* Effect.forEach(
+          spellings
+            .flatMap((email) => [email, email])
+            .map((email, i) =>
+              Effect.either(
+                bus.send(inviteHandler, Schema.decodeUnknownSync(InviteCustomer)({ _tag: "InviteCustomer", email }), envelope(`i-${i}`))
+              )
+            ),
+          (send) => send,
+          { concurrency: "unbounded" }
+        )
+        const winner = outcomes.findIndex(Either.isRight)
+        expect(outcomes.filter(Either.isRight)).toHaveLength(1)
+        for (const o of outcomes.filter(Either.isLeft))
+          assertEquals(o.left, new AlreadyInvited({ email: "ann@example.com", customerId: `fresh-i-${winner}` }))
+        const views = yield* Views
+        expect(Option.map(yield* views.doc("customers-by-email", "ann@example.com"), (d) => d["id"])).toStrictEqual(
+          Option.some(`fresh-i-${winner}`)
+        )
+      }).pipe(Effect.provide(system()))
+  )
 })

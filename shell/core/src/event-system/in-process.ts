@@ -128,12 +128,14 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
             Effect.flatMap((batch) =>
               // A command taken runs to its end, even at shutdown: its caller is answered, its events published.
               // (Uninterruptible, the executor's per-entity lock needs no mask of its own either.)
-              Effect.uninterruptible(Effect.forEach(
-                batch,
-                // Handled and published even when its caller stopped waiting: the events must reach the projectors.
-                (req) => Effect.map(Effect.exit(executor.run(req.handler, req.command, req.envelope)), (exit) => settle(out, req, exit)),
-                { discard: true }
-              ))
+              Effect.uninterruptible(
+                Effect.forEach(
+                  batch,
+                  // Handled and published even when its caller stopped waiting: the events must reach the projectors.
+                  (req) => Effect.map(Effect.exit(executor.run(req.handler, req.command, req.envelope)), (exit) => settle(out, req, exit)),
+                  { discard: true }
+                )
+              )
             ),
             Effect.forever,
             Effect.forkScoped

@@ -9,7 +9,8 @@ describe("mailbox", () => {
       for (const n of [1, 2, 3, 4, 5]) mailbox.offer(n)
       expect(yield* mailbox.take(2)).toStrictEqual([1, 2])
       expect(yield* mailbox.take(10)).toStrictEqual([3, 4, 5])
-    }))
+    })
+  )
 
   it.effect("given an empty mailbox, when taking, then it waits for an offer, and gets everything offered before it runs", () =>
     Effect.gen(function* () {
@@ -20,7 +21,8 @@ describe("mailbox", () => {
       mailbox.offer("a")
       mailbox.offer("b")
       expect(yield* Fiber.join(taking)).toStrictEqual(["a", "b"])
-    }))
+    })
+  )
 
   it.effect("given a taker that was interrupted while waiting, when items are offered, then the next take gets them all", () =>
     Effect.gen(function* () {
@@ -31,5 +33,6 @@ describe("mailbox", () => {
       mailbox.offer("a")
       mailbox.offer("b")
       expect(yield* mailbox.take(10)).toStrictEqual(["a", "b"])
-    }))
+    })
+  )
 })

@@ -11,7 +11,8 @@ describe("watermark", () => {
       const mark = makeWatermark()
       expect(mark.position).toBe(0)
       yield* mark.reached(0)
-    }))
+    })
+  )
 
   it("given a watermark at 5, when advanced to 3, then it stays at 5: it never goes back", () => {
     const mark = makeWatermark()
@@ -26,7 +27,8 @@ describe("watermark", () => {
       mark.advance(5)
       yield* mark.reached(5)
       yield* mark.reached(1)
-    }))
+    })
+  )
 
   it.effect("given a waiter for 5, when the watermark advances to 4 and then to 5, then it completes only at 5", () =>
     Effect.gen(function* () {
@@ -38,30 +40,38 @@ describe("watermark", () => {
       expect(yield* pending(waiter)).toBe(true)
       mark.advance(5)
       yield* Fiber.join(waiter)
-    }))
+    })
+  )
 
-  it.effect("given waiters for 2, 4 and 9, when the watermark jumps to 6, then those for 2 and 4 complete and the one for 9 still waits", () =>
-    Effect.gen(function* () {
-      const mark = makeWatermark()
-      const [two, four, nine] = yield* Effect.forEach([2, 4, 9], (target) => Effect.fork(mark.reached(target)))
-      yield* settle
-      mark.advance(6)
-      yield* Fiber.join(two!)
-      yield* Fiber.join(four!)
-      yield* settle
-      expect(yield* pending(nine!)).toBe(true)
-      mark.advance(9)
-      yield* Fiber.join(nine!)
-    }))
+  it.effect(
+    "given waiters for 2, 4 and 9, when the watermark jumps to 6, then those for 2 and 4 complete and the one for 9 still waits",
+    () =>
+      Effect.gen(function* () {
+        const mark = makeWatermark()
+        const [two, four, nine] = yield* Effect.forEach([2, 4, 9], (target) => Effect.fork(mark.reached(target)))
+        yield* settle
+        mark.advance(6)
+        yield* Fiber.join(two!)
+        yield* Fiber.join(four!)
+        yield* settle
+        expect(yield* pending(nine!)).toBe(true)
+        mark.advance(9)
+        yield* Fiber.join(nine!)
+      })
+  )
 
   it.effect("given many waiters on one target, when it is reached, then every one of them completes", () =>
     Effect.gen(function* () {
       const mark = makeWatermark()
-      const waiters = yield* Effect.forEach(Array.from({ length: 100 }, () => 3), (target) => Effect.fork(mark.reached(target)))
+      const waiters = yield* Effect.forEach(
+        Array.from({ length: 100 }, () => 3),
+        (target) => Effect.fork(mark.reached(target))
+      )
       yield* settle
       mark.advance(3)
       yield* Fiber.joinAll(waiters)
-    }))
+    })
+  )
 
   it.effect("given an interrupted waiter, when the watermark passes its target, then the others still complete", () =>
     Effect.gen(function* () {
@@ -73,7 +83,8 @@ describe("watermark", () => {
       expect(mark.waiting).toBe(1)
       mark.advance(2)
       yield* Fiber.join(kept)
-    }))
+    })
+  )
 
   it("given waiters that arrive out of order, when the watermark advances, then each is called once its target is passed", () => {
     const mark = makeWatermark()

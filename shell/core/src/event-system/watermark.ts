@@ -51,8 +51,7 @@ export const makeWatermark = () => {
     },
     when,
     /** Completes once the consumer has passed `target`; an interrupted wait leaves the line. */
-    reached: (target: number): Effect.Effect<void> =>
-      Effect.async<void>((resume) => Effect.sync(when(target, () => resume(Effect.void))))
+    reached: (target: number): Effect.Effect<void> => Effect.async<void>((resume) => Effect.sync(when(target, () => resume(Effect.void))))
   }
 }
 

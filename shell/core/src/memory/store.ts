@@ -66,7 +66,12 @@ export const makeMemoryStore = () => {
       for (let i = 0; i < op.events.length; i++) {
         const version = op.expectedVersion + i + 1
         const entry: Committed = {
-          id: `${op.stream}@${version}`, stream: op.stream, version, event: op.events[i]!, commandId: c.commandId, at: c.at,
+          id: `${op.stream}@${version}`,
+          stream: op.stream,
+          version,
+          event: op.events[i]!,
+          commandId: c.commandId,
+          at: c.at,
           position: log.length + 1
         }
         log.push(entry)

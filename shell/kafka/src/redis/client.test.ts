@@ -7,7 +7,9 @@ describe("what a restart of Redis would lose", () => {
   })
 
   it("given snapshots only, then every write since the last one", () => {
-    expect(restartLoss({ appendonly: "no", save: "3600 1 300 100" })).toBe(`every write since the last snapshot: appendonly is off (save "3600 1 300 100")`)
+    expect(restartLoss({ appendonly: "no", save: "3600 1 300 100" })).toBe(
+      `every write since the last snapshot: appendonly is off (save "3600 1 300 100")`
+    )
   })
 
   it("given neither, then everything", () => {

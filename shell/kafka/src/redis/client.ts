@@ -36,9 +36,11 @@ export const openRedis = (url: string, options: RedisOptions = {}) =>
       }).pipe(Effect.timeout(Duration.seconds(5)), Effect.ignore)
     ),
     Effect.tap((redis) =>
-      Effect.sync(() => redis.on("error", () => {
-        // ioredis reports every failed reconnect here; the calls that fail report what matters.
-      }))
+      Effect.sync(() =>
+        redis.on("error", () => {
+          // ioredis reports every failed reconnect here; the calls that fail report what matters.
+        })
+      )
     )
   )
 
@@ -52,7 +54,10 @@ export class RedisClient extends Context.Tag("low/shell/adapters/redis/RedisClie
   { readonly redis: Redis; readonly prefix: string }
 >() {
   static readonly layer = (settings: RedisSettings) =>
-    Layer.scoped(RedisClient, Effect.map(openRedis(settings.url), (redis) => ({ redis, prefix: settings.prefix })))
+    Layer.scoped(
+      RedisClient,
+      Effect.map(openRedis(settings.url), (redis) => ({ redis, prefix: settings.prefix }))
+    )
 }
 
 /**
@@ -70,7 +75,8 @@ export const restartLoss = (config: { readonly appendonly: string; readonly save
 export const redisRestartLoss = (redis: Redis) =>
   call(() => Promise.all([redis.config("GET", "appendonly"), redis.config("GET", "save")])).pipe(
     Effect.map(([appendonly, save]) =>
-      restartLoss({ appendonly: String((appendonly as Array<string>)[1] ?? ""), save: String((save as Array<string>)[1] ?? "") })),
+      restartLoss({ appendonly: String((appendonly as Array<string>)[1] ?? ""), save: String((save as Array<string>)[1] ?? "") })
+    ),
     Effect.orElseSucceed(() => undefined)
   )
 

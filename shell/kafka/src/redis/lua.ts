@@ -41,8 +41,7 @@ export const pushChanges = (args: ScriptArgs, keys: Keys, changes: ReadonlyArray
 }
 
 /** Raises the version recorded for `field` of the hash at `key` (never lowers it). */
-export const pushMark = (args: ScriptArgs, key: string, field: string, version: number) =>
-  args.push("W", args.key(key), field, version)
+export const pushMark = (args: ScriptArgs, key: string, field: string, version: number) => args.push("W", args.key(key), field, version)
 
 /** Publishes `message` on `channel` once the writes before it are done. */
 export const pushPublish = (args: ScriptArgs, channel: string, message: string) => args.push("B", channel, message)

@@ -30,16 +30,14 @@ export const makeOutbox = (redis: Redis, keys: Keys) => ({
   /** For a command accepted before: what it left unpublished (nothing once marked) and its targets. */
   pending: (entity: string, commandId: string): Effect.Effect<Pending, PortFailure> =>
     Effect.map(
-      Effect.all(
-        [call(() => redis.hget(keys.outbox(entity), commandId)), call(() => redis.hget(keys.accepted(entity), commandId))],
-        { concurrency: 2 }
-      ),
+      Effect.all([call(() => redis.hget(keys.outbox(entity), commandId)), call(() => redis.hget(keys.accepted(entity), commandId))], {
+        concurrency: 2
+      }),
       ([entry, accepted]) => ({
         events: entry == null ? [] : parseEntry(entry),
         targets: accepted == null ? [] : (JSON.parse(accepted) as { t: Pending["targets"] }).t
       })
     ),
   /** Adds the mark to `pipeline`, to travel with the writes that follow publication. */
-  markPublished: (pipeline: ChainableCommander, entity: string, commandId: string) =>
-    pipeline.hdel(keys.outbox(entity), commandId)
+  markPublished: (pipeline: ChainableCommander, entity: string, commandId: string) => pipeline.hdel(keys.outbox(entity), commandId)
 })

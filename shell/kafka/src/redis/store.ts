@@ -22,8 +22,9 @@ export interface RedisStoreOptions {
 }
 
 /** The last version each stream reached in a commit: what a reader waits for to see the commit projected. */
-export const targetsOf = (events: ReadonlyArray<StoredEvent<Event>>): Array<readonly [string, number]> =>
-  [...new Map(events.map((e) => [e.stream, e.version] as const)).entries()]
+export const targetsOf = (events: ReadonlyArray<StoredEvent<Event>>): Array<readonly [string, number]> => [
+  ...new Map(events.map((e) => [e.stream, e.version] as const)).entries()
+]
 
 const corrupt = (cause: unknown) => new PortFailure({ dependency: "redis", cause })
 
@@ -80,20 +81,25 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
     ports: {
       states: EntityStates.of({
         get: (stream, schema) =>
-          Effect.flatMap(call(() => redis.hmget(keys.stream(stream), "sv", "st")), ([version, state]) =>
-            version == null || state == null
-              ? Effect.succeed(Option.none())
-              : Effect.asSome(decodeState(schema, version, state))
+          Effect.flatMap(
+            call(() => redis.hmget(keys.stream(stream), "sv", "st")),
+            ([version, state]) =>
+              version == null || state == null ? Effect.succeed(Option.none()) : Effect.asSome(decodeState(schema, version, state))
           )
       }),
       unique: UniqueIndex.of({
-        get: (index, key) => Effect.map(call(() => redis.hget(keys.unique(index), key)), Option.fromNullable)
+        get: (index, key) =>
+          Effect.map(
+            call(() => redis.hget(keys.unique(index), key)),
+            Option.fromNullable
+          )
       }),
       events: EventStore.of({
         commit,
         accepted: (entity, commandId) =>
-          Effect.map(call(() => redis.hget(keys.accepted(entity), commandId)), (value) =>
-            Option.map(Option.fromNullable(value), (json) => (JSON.parse(json) as { f: string }).f)
+          Effect.map(
+            call(() => redis.hget(keys.accepted(entity), commandId)),
+            (value) => Option.map(Option.fromNullable(value), (json) => (JSON.parse(json) as { f: string }).f)
           )
       }),
       views: makeRedisViews(redis, keys)

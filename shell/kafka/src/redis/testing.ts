@@ -35,7 +35,11 @@ export const dumpKeys = (prefix: string, patterns: ReadonlyArray<string>) =>
         for (const key of keys) {
           const type = await redis.type(key)
           dump[key.slice(prefix.length)] =
-            type === "hash" ? await redis.hgetall(key) : type === "zset" ? await redis.zrange(key, 0, -1, "WITHSCORES") : await redis.get(key)
+            type === "hash"
+              ? await redis.hgetall(key)
+              : type === "zset"
+                ? await redis.zrange(key, 0, -1, "WITHSCORES")
+                : await redis.get(key)
         }
       }
     }

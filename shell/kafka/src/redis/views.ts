@@ -21,7 +21,11 @@ const parseItem = (member: string) => {
 /** The read side in Redis: a hash per document, a sorted set per collection. */
 export const makeRedisViews = (redis: Redis, keys: Keys) =>
   Views.of({
-    doc: (view, key) => Effect.map(call(() => redis.hgetall(keys.doc(view, key))), parseDoc),
+    doc: (view, key) =>
+      Effect.map(
+        call(() => redis.hgetall(keys.doc(view, key))),
+        parseDoc
+      ),
     items: (view, key, { first, before }) =>
       Effect.map(
         call(() =>

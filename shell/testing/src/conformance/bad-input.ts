@@ -42,38 +42,56 @@ export const describeBadInput = ({ api, ids, given }: SuiteContext): void => {
       it.each(BAD_IDS)("given a wallet id with $label, when opening a wallet with it, then BAD_USER_INPUT", async ({ value }) => {
         expectRejected(await api.openWallet({ id: value, commandId: ids.command() }), "BAD_USER_INPUT")
       })
-      it.each(BAD_IDS)("given a wallet id with $label, when crediting it, then BAD_USER_INPUT (not WALLET_NOT_FOUND)", async ({ value }) => {
-        expectRejected(await api.credit(value, 10, ids.command()), "BAD_USER_INPUT")
-      })
+      it.each(BAD_IDS)(
+        "given a wallet id with $label, when crediting it, then BAD_USER_INPUT (not WALLET_NOT_FOUND)",
+        async ({ value }) => {
+          expectRejected(await api.credit(value, 10, ids.command()), "BAD_USER_INPUT")
+        }
+      )
       it.each(BAD_IDS)("given a wallet id with $label, when debiting it, then BAD_USER_INPUT (not WALLET_NOT_FOUND)", async ({ value }) => {
         expectRejected(await api.debit(value, 10, ids.command()), "BAD_USER_INPUT")
       })
-      it.each(BAD_IDS)("given a wallet id with $label, when querying wallet(id), then the field is null with BAD_USER_INPUT", async ({ value }) => {
-        expectRejectedField(await api.wallet(value), "wallet", "BAD_USER_INPUT")
-      })
+      it.each(BAD_IDS)(
+        "given a wallet id with $label, when querying wallet(id), then the field is null with BAD_USER_INPUT",
+        async ({ value }) => {
+          expectRejectedField(await api.wallet(value), "wallet", "BAD_USER_INPUT")
+        }
+      )
     })
 
     describe("commandIds", () => {
-      it.each(BAD_IDS)("given a commandId with $label, when opening a fresh wallet id, then BAD_USER_INPUT and no wallet exists", async ({ value }) => {
-        const id = ids.wallet()
-        expectRejected(await api.openWallet({ id, commandId: value }), "BAD_USER_INPUT")
-        await expectNoWallet(api, id)
-      })
-      it.each(BAD_IDS)("given a commandId with $label, when crediting, then BAD_USER_INPUT and the wallet is unchanged", async ({ value }) => {
-        const before = await snapshot(api, await given.wallet(100))
-        expectRejected(await api.credit(before.id, 10, value), "BAD_USER_INPUT")
-        await expectUnchanged(api, before)
-      })
-      it.each(BAD_IDS)("given a commandId with $label, when debiting, then BAD_USER_INPUT and the wallet is unchanged", async ({ value }) => {
-        const before = await snapshot(api, await given.wallet(100))
-        expectRejected(await api.debit(before.id, 10, value), "BAD_USER_INPUT")
-        await expectUnchanged(api, before)
-      })
-      it.each(BAD_IDS)("given a commandId with $label, when inviting, then BAD_USER_INPUT and the email is not invited", async ({ value }) => {
-        const email = ids.email()
-        expectRejected(await api.invite(email, value), "BAD_USER_INPUT")
-        acceptedNull(await api.customerByEmail(email), "customerByEmail")
-      })
+      it.each(BAD_IDS)(
+        "given a commandId with $label, when opening a fresh wallet id, then BAD_USER_INPUT and no wallet exists",
+        async ({ value }) => {
+          const id = ids.wallet()
+          expectRejected(await api.openWallet({ id, commandId: value }), "BAD_USER_INPUT")
+          await expectNoWallet(api, id)
+        }
+      )
+      it.each(BAD_IDS)(
+        "given a commandId with $label, when crediting, then BAD_USER_INPUT and the wallet is unchanged",
+        async ({ value }) => {
+          const before = await snapshot(api, await given.wallet(100))
+          expectRejected(await api.credit(before.id, 10, value), "BAD_USER_INPUT")
+          await expectUnchanged(api, before)
+        }
+      )
+      it.each(BAD_IDS)(
+        "given a commandId with $label, when debiting, then BAD_USER_INPUT and the wallet is unchanged",
+        async ({ value }) => {
+          const before = await snapshot(api, await given.wallet(100))
+          expectRejected(await api.debit(before.id, 10, value), "BAD_USER_INPUT")
+          await expectUnchanged(api, before)
+        }
+      )
+      it.each(BAD_IDS)(
+        "given a commandId with $label, when inviting, then BAD_USER_INPUT and the email is not invited",
+        async ({ value }) => {
+          const email = ids.email()
+          expectRejected(await api.invite(email, value), "BAD_USER_INPUT")
+          acceptedNull(await api.customerByEmail(email), "customerByEmail")
+        }
+      )
     })
 
     describe("amounts", () => {
@@ -100,11 +118,14 @@ export const describeBadInput = ({ api, ids, given }: SuiteContext): void => {
         { label: "all spaces", value: "     " },
         { label: "201 characters", value: "o".repeat(201) }
       ]
-      it.each(BAD_OWNERS)("given an owner that is $label, when opening a wallet, then BAD_USER_INPUT and no wallet exists", async ({ value }) => {
-        const id = ids.wallet()
-        expectRejected(await api.openWallet({ id, owner: value, commandId: ids.command() }), "BAD_USER_INPUT")
-        await expectNoWallet(api, id)
-      })
+      it.each(BAD_OWNERS)(
+        "given an owner that is $label, when opening a wallet, then BAD_USER_INPUT and no wallet exists",
+        async ({ value }) => {
+          const id = ids.wallet()
+          expectRejected(await api.openWallet({ id, owner: value, commandId: ids.command() }), "BAD_USER_INPUT")
+          await expectNoWallet(api, id)
+        }
+      )
     })
 
     describe("emails", () => {

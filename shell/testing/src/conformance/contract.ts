@@ -1,8 +1,18 @@
 /** The schema promise: every part of the contract is served word for word (a project may add to it). */
 import { readFileSync } from "node:fs"
 import {
-  buildClientSchema, buildSchema, getIntrospectionQuery, Kind, lexicographicSortSchema, parse, print, printSchema,
-  type DefinitionNode, type DocumentNode, type GraphQLSchema, type IntrospectionQuery
+  buildClientSchema,
+  buildSchema,
+  getIntrospectionQuery,
+  Kind,
+  lexicographicSortSchema,
+  parse,
+  print,
+  printSchema,
+  type DefinitionNode,
+  type DocumentNode,
+  type GraphQLSchema,
+  type IntrospectionQuery
 } from "graphql"
 import { describe, expect, it } from "vitest"
 import { gql } from "../graphql-client"

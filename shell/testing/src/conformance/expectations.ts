@@ -57,8 +57,7 @@ export const allTransactions = async (api: Api, walletId: string): Promise<Reado
   const items: Array<TransactionView> = []
   let after: string | undefined
   for (;;) {
-    const page = accepted(await api.wallet(walletId, after === undefined ? { first: 100 } : { first: 100, after }), "wallet")
-      .transactions
+    const page = accepted(await api.wallet(walletId, after === undefined ? { first: 100 } : { first: 100, after }), "wallet").transactions
     items.push(...page.items)
     if (page.nextCursor === null) return items
     after = page.nextCursor

@@ -129,8 +129,7 @@ export const makeApi = (url: () => string) => ({
     send<{ credit: WalletView }>(url(), CREDIT, { walletId, amount, commandId }),
   debit: (walletId: string, amount: number, commandId?: string) =>
     send<{ debit: WalletView }>(url(), DEBIT, { walletId, amount, commandId }),
-  invite: (email: string, commandId?: string) =>
-    send<{ inviteCustomer: CustomerView }>(url(), INVITE, { email, commandId }),
+  invite: (email: string, commandId?: string) => send<{ inviteCustomer: CustomerView }>(url(), INVITE, { email, commandId }),
   wallet: (id: string, page: { readonly first?: number; readonly after?: string } = {}) =>
     gql<{ wallet: WalletWithTransactions | null }>(url(), WALLET, { id, ...page }),
   walletDefaultPage: (id: string) => gql<{ wallet: WalletWithTransactions | null }>(url(), WALLET_DEFAULT_PAGE, { id }),

@@ -23,8 +23,7 @@ export const makeGiven = ({ api, ids }: Pick<Conformance, "api" | "ids">) => {
       return id
     },
     /** Invites a fresh email and returns the customer. */
-    customer: async (email = ids.email()): Promise<CustomerView> =>
-      accepted(await api.invite(email, ids.command()), "inviteCustomer")
+    customer: async (email = ids.email()): Promise<CustomerView> => accepted(await api.invite(email, ids.command()), "inviteCustomer")
   }
 }
 export type Given = ReturnType<typeof makeGiven>

@@ -22,7 +22,7 @@ export interface ExecutorBenchOptions {
 }
 
 /** A seeded generator, so both sides see the same commands. */
-const lcg = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32)
+const lcg = (seed: number) => () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32
 
 const workload = ({ wallets, commands }: ExecutorBenchOptions) => {
   const next = lcg(42)
@@ -47,7 +47,9 @@ const freshStore = (wallets: number) => {
     const executor = yield* Executor
     for (let i = 0; i < wallets; i++)
       yield* executor.run(walletHandler, OpenWallet.make({ walletId: `w${i}`, owner: "bench" }), {
-        commandId: `open${i}`, at: "2026-11-22T10:00:00.000Z", freshId: `o${i}`
+        commandId: `open${i}`,
+        at: "2026-11-22T10:00:00.000Z",
+        freshId: `o${i}`
       })
   })
   return runtime.runPromise(open).then(() => ({ store, runtime }))
@@ -88,10 +90,19 @@ const viaAsync = async (options: ExecutorBenchOptions, commands: ReturnType<type
     const last = events[events.length - 1]!
     const balance = "balanceAfter" in last ? last.balanceAfter : 0
     store.plain.tryCommit({
-      entity: `wallet/${command.walletId}`, commandId: envelope.commandId, fingerprint: JSON.stringify(command), at: envelope.at,
+      entity: `wallet/${command.walletId}`,
+      commandId: envelope.commandId,
+      fingerprint: JSON.stringify(command),
+      at: envelope.at,
       ops: [
         { _tag: "Append", stream, expectedVersion: current.version, events },
-        { _tag: "SaveState", stream, version: current.version + events.length, schema: undefined as never, state: { ...current.state, balance } }
+        {
+          _tag: "SaveState",
+          stream,
+          version: current.version + events.length,
+          schema: undefined as never,
+          state: { ...current.state, balance }
+        }
       ],
       events: walletHandler.event,
       project: () => []

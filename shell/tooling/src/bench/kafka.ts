@@ -25,12 +25,15 @@ const rows = async (name: string, url: string) => {
 /** The consumer roles in a process of their own (no HTTP, so no health endpoint to wait for: they catch up from Kafka). */
 const startWorkers = (env: Record<string, string>) => {
   const child = spawnStart("graphql-kafka", ["--role", "handler,projector"], { ...env, ...quiet }, "inherit")
-  return () => new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))))
+  return () =>
+    new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))))
 }
 
 const row = async (name: string, url: string, connections: number, rate?: number) => {
   const r = await graphqlBench({ url, wallets: 1000, connections, seconds, ...(rate === undefined ? {} : { rate }) })
-  console.log(`| ${name} | ${rate ?? "saturation"} | ${connections} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${JSON.stringify(r.outcomes)} |`)
+  console.log(
+    `| ${name} | ${rate ?? "saturation"} | ${connections} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${JSON.stringify(r.outcomes)} |`
+  )
 }
 
 await requireServices()

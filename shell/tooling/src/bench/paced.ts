@@ -57,21 +57,25 @@ export const pacedLoad = (
     const fire = (n: number) => {
       const due = start + n * interval
       const payload = JSON.stringify(body(n))
-      const req = request(target.url, {
-        agent,
-        method: "POST",
-        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
-      }, (res) => {
-        let text = ""
-        res.setEncoding("utf8")
-        res.on("data", (chunk: string) => (text += chunk))
-        res.on("end", () => {
-          latencies.push(performance.now() - due)
-          if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) non2xx++
-          answered(text)
-          done()
-        })
-      })
+      const req = request(
+        target.url,
+        {
+          agent,
+          method: "POST",
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }
+        },
+        (res) => {
+          let text = ""
+          res.setEncoding("utf8")
+          res.on("data", (chunk: string) => (text += chunk))
+          res.on("end", () => {
+            latencies.push(performance.now() - due)
+            if (res.statusCode === undefined || res.statusCode < 200 || res.statusCode >= 300) non2xx++
+            answered(text)
+            done()
+          })
+        }
+      )
       req.on("error", () => {
         errors++
         done()

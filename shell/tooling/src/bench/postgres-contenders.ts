@@ -28,9 +28,15 @@ export const executorContender = async (url: string, connections: number): Promi
   return {
     name: "low executor (Postgres adapter)",
     run: (command) =>
-      runtime.runPromise(Effect.asVoid(executor.run(walletHandler, command, {
-        commandId: randomUUID(), at: new Date().toISOString(), freshId: randomUUID()
-      }))),
+      runtime.runPromise(
+        Effect.asVoid(
+          executor.run(walletHandler, command, {
+            commandId: randomUUID(),
+            at: new Date().toISOString(),
+            freshId: randomUUID()
+          })
+        )
+      ),
     close: () => runtime.dispose()
   }
 }
@@ -47,11 +53,16 @@ export const rawSqlContender = async (url: string, connections: number): Promise
     insert into raw_states (stream_id, version, balance) values ($1, $2, $4)
     on conflict (stream_id) do update set version = excluded.version, balance = excluded.balance`
   const once = async (command: BenchCommand): Promise<void> => {
-    const { rows: [state] } = await pool.query<{ version: number; balance: number }>({
-      name: "raw_state", text: "select version, balance from raw_states where stream_id = $1", values: [command.walletId]
+    const {
+      rows: [state]
+    } = await pool.query<{ version: number; balance: number }>({
+      name: "raw_state",
+      text: "select version, balance from raw_states where stream_id = $1",
+      values: [command.walletId]
     })
     const version = state?.version ?? 0
-    const balance = command._tag === "OpenWallet" ? 0 : (state?.balance ?? 0) + (command._tag === "Credit" ? command.amount : -command.amount)
+    const balance =
+      command._tag === "OpenWallet" ? 0 : (state?.balance ?? 0) + (command._tag === "Credit" ? command.amount : -command.amount)
     if (command._tag !== "OpenWallet" && (state === undefined || balance < 0)) return
     await pool.query({ name: "raw_append", text: append, values: [command.walletId, version + 1, JSON.stringify(command), balance] })
   }
@@ -65,7 +76,10 @@ type WalletEvent =
   | { type: "WalletCredited"; data: { amount: number; balanceAfter: number } }
   | { type: "WalletDebited"; data: { amount: number; balanceAfter: number } }
 
-interface EmmettWallet { readonly opened: boolean; readonly balance: number }
+interface EmmettWallet {
+  readonly opened: boolean
+  readonly balance: number
+}
 
 /** Emmett's Postgres event store and command handler, deciding the same way. */
 export const emmettContender = async (url: string): Promise<Contender> => {
@@ -75,12 +89,14 @@ export const emmettContender = async (url: string): Promise<Contender> => {
     evolve: (_state, event) =>
       event.type === "WalletOpened" ? { opened: true, balance: 0 } : { opened: true, balance: event.data.balanceAfter }
   })
-  const decide = (command: BenchCommand) => (state: EmmettWallet): Array<WalletEvent> => {
-    if (command._tag === "OpenWallet") return state.opened ? [] : [{ type: "WalletOpened", data: { owner: command.owner } }]
-    const balanceAfter = state.balance + (command._tag === "Credit" ? command.amount : -command.amount)
-    if (!state.opened || balanceAfter < 0) return []
-    return [{ type: command._tag === "Credit" ? "WalletCredited" : "WalletDebited", data: { amount: command.amount, balanceAfter } }]
-  }
+  const decide =
+    (command: BenchCommand) =>
+    (state: EmmettWallet): Array<WalletEvent> => {
+      if (command._tag === "OpenWallet") return state.opened ? [] : [{ type: "WalletOpened", data: { owner: command.owner } }]
+      const balanceAfter = state.balance + (command._tag === "Credit" ? command.amount : -command.amount)
+      if (!state.opened || balanceAfter < 0) return []
+      return [{ type: command._tag === "Credit" ? "WalletCredited" : "WalletDebited", data: { amount: command.amount, balanceAfter } }]
+    }
   return {
     name: "Emmett 0.42 (emmett-postgresql)",
     run: async (command) => void (await handle(store, `wallet-${command.walletId}`, decide(command), { retry: { onVersionConflict: 20 } })),

@@ -17,10 +17,12 @@ const workload = (prefix: string): { opens: Array<BenchCommand>; commands: Array
   let seed = 42
   const next = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 2 ** 32
   const ids = Array.from({ length: walletCount }, (_, i) => `${prefix}-${i}`)
-  const opens = ids.flatMap((walletId): Array<BenchCommand> => [
-    { _tag: "OpenWallet", walletId, owner: "bench" },
-    { _tag: "Credit", walletId, amount: 1_000_000 }
-  ])
+  const opens = ids.flatMap(
+    (walletId): Array<BenchCommand> => [
+      { _tag: "OpenWallet", walletId, owner: "bench" },
+      { _tag: "Credit", walletId, amount: 1_000_000 }
+    ]
+  )
   const commands = Array.from({ length: total }, (): BenchCommand => {
     const walletId = ids[Math.floor(next() * ids.length)]!
     const amount = 1 + Math.floor(next() * 100)
@@ -29,21 +31,28 @@ const workload = (prefix: string): { opens: Array<BenchCommand>; commands: Array
   return { opens, commands }
 }
 
-interface Sample { readonly latencies: Array<number>; seconds: number; cpuMs: number; count: number }
+interface Sample {
+  readonly latencies: Array<number>
+  seconds: number
+  cpuMs: number
+  count: number
+}
 
 /** Runs the commands with `width` in flight, adding each one's latency, the wall time and the client CPU to `into`. */
 const drive = async (contender: Contender, commands: ReadonlyArray<BenchCommand>, width: number, into?: Sample) => {
   let next = 0
   const cpu = process.cpuUsage()
   const started = performance.now()
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < commands.length) {
-      const command = commands[next++]!
-      const t0 = performance.now()
-      await contender.run(command)
-      into?.latencies.push(performance.now() - t0)
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: width }, async () => {
+      while (next < commands.length) {
+        const command = commands[next++]!
+        const t0 = performance.now()
+        await contender.run(command)
+        into?.latencies.push(performance.now() - t0)
+      }
+    })
+  )
   if (into === undefined) return
   const used = process.cpuUsage(cpu)
   into.seconds += (performance.now() - started) / 1000
@@ -61,7 +70,11 @@ const summary = (s: Sample) => {
 const prepare = async (contender: Contender, prefix: string) => {
   const { opens, commands } = workload(prefix)
   for (const [i, command] of opens.entries()) if (i % 2 === 0) await contender.run(command)
-  await drive(contender, opens.filter((_, i) => i % 2 === 1), concurrency)
+  await drive(
+    contender,
+    opens.filter((_, i) => i % 2 === 1),
+    concurrency
+  )
   await drive(contender, commands.slice(0, Math.min(1_000, total)), concurrency)
   return commands
 }
@@ -73,7 +86,9 @@ const main = async () => {
   const db = await createTestDatabase()
   const admin = new pg.Client({ connectionString: db.url })
   await admin.connect()
-  const { rows: [{ synchronous_commit }] } = await admin.query("show synchronous_commit")
+  const {
+    rows: [{ synchronous_commit }]
+  } = await admin.query("show synchronous_commit")
   await admin.end()
   const contenders: Array<[string, () => Promise<Contender>]> = [
     ["raw", () => rawSqlContender(db.url, concurrency)],
@@ -92,7 +107,10 @@ const main = async () => {
     for (let round = 0; round < rounds; round++)
       for (const { contender, commands, sample } of running)
         await drive(contender, commands.slice(round * size, (round + 1) * size), concurrency, sample)
-    report(running.map(({ contender, sample }) => ({ name: contender.name, ...summary(sample) })), String(synchronous_commit))
+    report(
+      running.map(({ contender, sample }) => ({ name: contender.name, ...summary(sample) })),
+      String(synchronous_commit)
+    )
   } finally {
     for (const { contender } of running) await contender.close()
     // Emmett keeps pools of its own without an error listener; the forced drop kills their connections.
@@ -103,7 +121,10 @@ const main = async () => {
   }
 }
 
-const report = (rows: ReadonlyArray<{ name: string; perSecond: number; p50: number; p99: number; clientCpu: number }>, synchronousCommit: string) => {
+const report = (
+  rows: ReadonlyArray<{ name: string; perSecond: number; p50: number; p99: number; clientCpu: number }>,
+  synchronousCommit: string
+) => {
   const raw = rows.find((r) => r.name === "raw SQL baseline")?.perSecond ?? Number.NaN
   console.log(`\n${total} credits/debits over ${walletCount} wallets, ${concurrency} in flight, synchronous_commit=${synchronousCommit}\n`)
   console.log("| contender | commands/s | p50 ms | p99 ms | cost vs raw SQL | client CPU ms/command |")

@@ -24,7 +24,10 @@ export const startProjectProcess = async (project: string, port: number, env: Re
   const deadline = Date.now() + 120_000
   for (;;) {
     if (child.exitCode !== null) throw new Error(`${project} exited with ${child.exitCode}`)
-    const healthy = await fetch(`${base}/healthz`).then((r) => r.ok, () => false)
+    const healthy = await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false
+    )
     if (healthy) break
     if (Date.now() > deadline) throw new Error(`${project} did not become healthy in time`)
     await new Promise((resolve) => setTimeout(resolve, 200))

@@ -36,7 +36,10 @@ export const parseCompareArgs = (argv: ReadonlyArray<string>): CompareOptions =>
   const weights = values.mix.split(":").map(Number)
   if (weights.length !== 3 || weights.some((w) => !Number.isInteger(w) || w < 0) || weights.every((w) => w === 0))
     throw new Error(`--mix must be credit:debit:invite weights such as 5:4:1, got "${values.mix}"`)
-  const projects = values.projects.split(",").map((p) => p.trim()).filter((p) => p.length > 0)
+  const projects = values.projects
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0)
   if (projects.length === 0) throw new Error("--projects names no project")
   return {
     projects,
