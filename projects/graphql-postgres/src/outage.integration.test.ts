@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
 import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
-import { errorCode, gql } from "@low/testing"
+import { errorCode, errorExtensions, gql } from "@low/testing"
 import { accepted } from "@low/testing/conformance/expectations"
 import { documents, makeApi, makeIds } from "@low/testing/conformance/fixtures"
 import { testDomains } from "./domains"
@@ -67,6 +67,30 @@ describe("graphql-postgres when Postgres goes away", () => {
       accepted(await api.credit(id, 5, commandId), "credit")
       accepted(await api.credit(id, 5, commandId), "credit")
       expect(accepted(await api.wallet(id), "wallet")).toMatchObject({ balance: 5, version: 2 })
+    } finally {
+      await restore()
+    }
+  })
+  it("given Postgres unreachable, when mutations are refused, then each answer names the commandId to retry with, the one the server made when none was sent, and the retry applies once", {
+    timeout: 90_000
+  }, async () => {
+    const id = ids.wallet()
+    accepted(await api.openWallet({ id, commandId: ids.command() }), "openWallet")
+    await cutOff()
+    try {
+      const unnamed = await gql(server.url, documents.CREDIT, { walletId: id, amount: 7 })
+      expect(["UNAVAILABLE", "TIMEOUT"]).toContain(errorCode(unnamed))
+      const made = errorExtensions(unnamed)["commandId"]
+      expect(typeof made).toBe("string")
+      const given = ids.command()
+      const named = await gql(server.url, documents.CREDIT, { walletId: id, amount: 7, commandId: given })
+      expect(["UNAVAILABLE", "TIMEOUT"]).toContain(errorCode(named))
+      expect(errorExtensions(named)["commandId"]).toBe(given)
+      await restore()
+      expect((await eventually(healthz, (h) => h.status === 200)).status).toBe(200)
+      accepted(await api.credit(id, 7, made as string), "credit")
+      accepted(await api.credit(id, 7, made as string), "credit")
+      expect(accepted(await api.wallet(id), "wallet")).toMatchObject({ balance: 7, version: 2 })
     } finally {
       await restore()
     }
