@@ -13,9 +13,7 @@ export interface Routed<A> {
   readonly commandId?: string
 }
 
-const fresh: NewIds = { id: () => randomUUID() }
-
-/** Ids derived from the client's commandId, so that a retry of the mutation makes the same ones. */
+/** Ids derived from a mutation's commandId, so that a retry of the mutation makes the same ones. */
 const derivedFrom = (commandId: string): NewIds => ({
   id: (...scope) =>
     createHash("sha256")
@@ -47,10 +45,12 @@ const refused = (error: BadInput): Routed<never> => ({ effect: Effect.fail(error
 export const routeMutation = (api: MutationApi, args: Args): Routed<Doc> => {
   const given = decodeCommandId(args["commandId"])
   if (Either.isLeft(given)) return refused(given.left)
-  const decided = decodeArgs(api.command, api.input(args, given.right === undefined ? fresh : derivedFrom(given.right)))
+  // The commandId the answer names for a retry, made here when the client sent none: the ids the command creates
+  // derive from it, so a retry with it creates nothing new.
+  const commandId = given.right ?? randomUUID()
+  const decided = decodeArgs(api.command, api.input(args, derivedFrom(commandId)))
   if (Either.isLeft(decided)) return refused(decided.left)
   const command = decided.right
-  const commandId = given.right ?? randomUUID()
   const effect = Effect.clockWith((clock) =>
     Effect.contextWithEffect((services: Context.Context<RouteServices>) =>
       Effect.zipRight(
