@@ -27,8 +27,8 @@ export type Args = Readonly<Record<string, unknown>>
 export type Doc = Readonly<Record<string, unknown>>
 
 /**
- * Ids a mutation may give to what it creates. The shell makes them: derived from the client's commandId (and
- * `scope`) when it sent one, so that a retry gets the same id; fresh otherwise.
+ * Ids a mutation may give to what it creates, derived from its commandId (and `scope`): the client's, or the one
+ * the shell made and names in a TIMEOUT or UNAVAILABLE answer. A retry with that commandId gets the same ids.
  */
 export interface NewIds {
   readonly id: (...scope: ReadonlyArray<string>) => string
@@ -116,8 +116,10 @@ export const defineDomain = <const H extends ReadonlyArray<AnyHandler>>(domain: 
   readonly examples?: ReadonlyArray<Example>
 }): Domain => domain
 
-/** A mutation of `handler`, typed by the command schema its arguments are decoded with. */
-export const mutation = <C>(api: MutationApi<C>): MutationApi<C> => api
+/** A mutation of `handler`, whose arguments are decoded with `command`, a schema of one of that handler's commands. */
+export const mutation = <H extends AnyHandler, C extends Schema.Schema.Type<H["command"]>>(
+  api: MutationApi<C> & { readonly handler: H }
+): MutationApi<C> => api
 
 /** A query, typed by the schema its arguments are decoded with. */
 export const query = <A>(api: QueryApi<A>): QueryApi<A> => api

@@ -21,6 +21,9 @@ const machinery: ErrorAnswers = {
   Timeout: () => ({ code: "TIMEOUT", message: `The outcome was not known in time; ${retry}.` })
 }
 
+/** The rejection tags the machinery answers, which no domain may use for its own. */
+export const machineryTags: ReadonlySet<string> = new Set(Object.keys(machinery))
+
 const isTagged = (e: unknown): e is Tagged => typeof e === "object" && e !== null && typeof (e as Tagged)._tag === "string"
 
 /** Codes after which the same command may be sent again: their answer names the commandId to send it with. */
@@ -38,7 +41,7 @@ export const answerFailure = (cause: Cause.Cause<unknown>, answers: ErrorAnswers
       : undefined
   if (answer === undefined)
     return Effect.as(Effect.logError("unexpected failure", cause).pipe(Effect.annotateLogs({ commandId })), new Error("internal"))
-  const extensions = { code: answer.code, ...answer.extensions }
+  const extensions = { ...answer.extensions, code: answer.code }
   if (!retryable.has(answer.code)) return Effect.succeed(new GraphQLError(answer.message, { extensions }))
   return Effect.as(
     Effect.logWarning("command not done", cause).pipe(Effect.annotateLogs({ commandId, code: answer.code })),

@@ -1,6 +1,6 @@
 import { GraphQLScalarType, Kind, parse, type DocumentNode } from "graphql"
 import type { Args, Doc, Domain } from "@low/functions"
-import type { ErrorAnswers } from "./errors"
+import { machineryTags, type ErrorAnswers } from "./errors"
 import { routeMutation, routePage, routeQuery, type Routed } from "./routes"
 
 /** What every domain's slice may use besides its own types. */
@@ -40,9 +40,21 @@ const check = (domain: Domain, served: Map<string, string>) => {
     }
   }
   const { mutations = {}, queries = {}, pages = {} } = domain.api
+  for (const [name, api] of Object.entries(mutations))
+    if (!domain.handlers.includes(api.handler))
+      throw problem(`Mutation.${name} sends commands to ${api.handler.name}, which is not among its handlers`)
+  for (const tag of Object.keys(domain.errors))
+    if (machineryTags.has(tag)) throw problem(`the rejection ${tag} takes a name the shell answers itself`)
   declared("Mutation", Object.keys(mutations), (name) => mutations[name]!.view)
   declared("Query", Object.keys(queries), (name) => queries[name]!.view)
-  for (const [type, byField] of Object.entries(pages)) declared(type, Object.keys(byField), (name) => byField[name]!.view)
+  for (const [type, byField] of Object.entries(pages)) {
+    declared(type, Object.keys(byField), (name) => byField[name]!.view)
+    for (const name of Object.keys(byField)) {
+      const other = served.get(`${type}.${name}`)
+      if (other !== undefined) throw problem(`${type}.${name} is served by the domain ${other} already`)
+      served.set(`${type}.${name}`, domain.name)
+    }
+  }
   for (const [type, routes] of [
     ["Mutation", mutations],
     ["Query", queries]
