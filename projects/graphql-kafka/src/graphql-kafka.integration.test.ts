@@ -1,7 +1,7 @@
 import { testSettings } from "@low/kafka/testing"
 import { describeConformance } from "@low/testing/conformance"
 import { describeExamples } from "@low/testing/examples"
-import { testDomains } from "./domains"
+import { testDomains } from "./testing/domains"
 import { serveDuringTests } from "./testing/test-server"
 
 const url = serveDuringTests(testSettings("conformance"))

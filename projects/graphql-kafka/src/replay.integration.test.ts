@@ -1,6 +1,6 @@
 import { Effect } from "effect"
 import { afterAll, describe, expect, it } from "vitest"
-import { testDomains } from "./domains"
+import { testDomains } from "./testing/domains"
 import { namesOf } from "@low/kafka"
 import { awaitCaughtUp } from "@low/kafka"
 import { replayReadModels } from "@low/kafka"

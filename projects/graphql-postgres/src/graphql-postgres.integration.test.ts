@@ -3,7 +3,7 @@ import { startServer, type RunningServer } from "@low/graphql"
 import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
 import { describeConformance } from "@low/testing/conformance"
 import { describeExamples } from "@low/testing/examples"
-import { testDomains } from "./domains"
+import { testDomains } from "./testing/domains"
 import { GraphqlPostgres } from "./main"
 
 let database: TestDatabase

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
 import { errorCode, errorExtensions, gql } from "@low/testing"
 import { accepted } from "@low/testing/conformance/expectations"
 import { documents, makeApi, makeIds } from "@low/testing/conformance/fixtures"
-import { testDomains } from "./domains"
+import { testDomains } from "./testing/domains"
 import { GraphqlPostgres } from "./main"
 
 let database: TestDatabase

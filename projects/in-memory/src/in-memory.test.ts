@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
 import { describeConformance } from "@low/testing/conformance"
 import { describeExamples } from "@low/testing/examples"
-import { testDomains } from "./domains"
+import { testDomains } from "./testing/domains"
 import { InMemory } from "./main"
 
 let server: RunningServer

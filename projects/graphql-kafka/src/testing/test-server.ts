@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
 import type { KafkaSettings } from "@low/kafka"
 import { dropTestData, requireServices } from "@low/kafka/testing"
-import { testDomains } from "../domains"
+import { testDomains } from "./domains"
 import { GraphqlKafka } from "../main"
 
 /**
