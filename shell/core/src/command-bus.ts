@@ -8,7 +8,7 @@ import { Executor, type AnyHandler, type ExecutorPorts, type Outcome, type RunEr
  * The route handler's way to the event handler and back: it answers once the command's outcome is decided,
  * written and projected, so the caller can read its own write on any instance.
  */
-export class CommandBus extends Context.Tag("low/shell/CommandBus")<
+export class CommandBus extends Context.Tag("low/core/CommandBus")<
   CommandBus,
   {
     readonly send: <H extends AnyHandler>(

@@ -26,7 +26,7 @@ export interface Commit {
 }
 
 /** The event store: commits a command's writes atomically and remembers which commandIds it accepted. */
-export class EventStore extends Context.Tag("low/shell/EventStore")<
+export class EventStore extends Context.Tag("low/core/EventStore")<
   EventStore,
   {
     readonly commit: (commit: Commit) => Effect.Effect<ReadonlyArray<Committed>, WriteConflict | PortFailure>

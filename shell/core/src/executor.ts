@@ -107,7 +107,8 @@ const inlineProjection = (projectors: ReadonlyArray<Projector<any>>) => {
 /**
  * `again`, retried on `policy` after a failure that already happened: that failure is the schedule's first input,
  * so the first retry waits and counts like every other (`Effect.retry` alone would run `again` at once). Most
- * commands meet no conflict, and only those that do pay for setting up the schedule.
+ * commands meet no conflict, and only those that do pay for setting up the schedule. The effect it returns is
+ * meant to run once: it replays `first` on its first run only.
  */
 const retryAfter = <A, E, R>(
   first: E,
@@ -136,7 +137,7 @@ const answered = (handler: AnyHandler, envelope: Envelope, outcome: Outcome): Ef
   )
 
 /** Runs lookup → operate → write for one command, serialized per entity and retried on write conflicts. */
-export class Executor extends Context.Tag("low/shell/Executor")<
+export class Executor extends Context.Tag("low/core/Executor")<
   Executor,
   {
     readonly run: <H extends AnyHandler>(
@@ -159,7 +160,7 @@ export class Executor extends Context.Tag("low/shell/Executor")<
           const id = identify(handler, command, envelope)
 
           /** lookup → operate → write → commit, once; `fresh` when lookups must read through any cache of states. */
-          const low = (fresh: boolean): Effect.Effect<Outcome, unknown, ExecutorPorts> =>
+          const attempt = (fresh: boolean): Effect.Effect<Outcome, unknown, ExecutorPorts> =>
             Effect.flatMap(handler.lookup(command, envelope), (looked) => {
               const decided = handler.operate(command, looked, envelope)
               if (Either.isLeft(decided)) return rejected(decided.left, fresh)
@@ -184,18 +185,18 @@ export class Executor extends Context.Tag("low/shell/Executor")<
            * another process (a cache) is decided again on states read through first.
            */
           const rejected = (rejection: unknown, fresh: boolean) =>
-            fresh || store.lookupsMayLag !== true ? acceptedBefore(store, id, rejection) : Effect.locally(low(true), readThrough, true)
+            fresh || store.lookupsMayLag !== true ? acceptedBefore(store, id, rejection) : Effect.locally(attempt(true), readThrough, true)
 
           /** A write that met a concurrent one: this very command, accepted meanwhile, or a reason to try again. */
           const afterConflict = (conflict: WriteConflict) => {
-            const tryAgain = Effect.catchIf(lock(id.entity, low(false)), isConflict, (again) => acceptedBefore(store, id, again))
+            const tryAgain = Effect.catchIf(lock(id.entity, attempt(false)), isConflict, (again) => acceptedBefore(store, id, again))
             return Effect.catchIf(acceptedBefore(store, id, conflict), isConflict, (e) =>
               retryAfter(e, tryAgain, { schedule: retries, while: isConflict })
             )
           }
 
           // One step settles how the first attempt ended, so a command without a conflict takes no other.
-          return Effect.matchCauseEffect(lock(id.entity, low(false)), {
+          return Effect.matchCauseEffect(lock(id.entity, attempt(false)), {
             onSuccess: (outcome) => answered(handler, envelope, outcome),
             onFailure: (cause) => {
               const failure = Cause.failureOption(cause)

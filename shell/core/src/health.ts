@@ -7,7 +7,7 @@ export interface HealthCheck {
 }
 
 /** The dependencies `/healthz` reports on. */
-export class Health extends Context.Tag("low/shell/Health")<Health, ReadonlyArray<HealthCheck>>() {
+export class Health extends Context.Tag("low/core/Health")<Health, ReadonlyArray<HealthCheck>>() {
   /** No dependency outside the process. */
   static readonly none = Layer.succeed(Health, [])
 }

@@ -11,7 +11,7 @@ export interface ItemsPage {
 }
 
 /** The read side: documents by key and ordered collections, as the projectors left them. */
-export class Views extends Context.Tag("low/shell/Views")<
+export class Views extends Context.Tag("low/core/Views")<
   Views,
   {
     readonly doc: (view: string, key: string) => Effect.Effect<Option.Option<Doc>, PortFailure>

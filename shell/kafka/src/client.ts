@@ -23,7 +23,7 @@ const forward =
   }
 
 /** The deployment's Kafka client and an admin client kept for topic creation and health checks. */
-export class KafkaClient extends Context.Tag("low/shell/adapters/kafka/KafkaClient")<
+export class KafkaClient extends Context.Tag("low/kafka/KafkaClient")<
   KafkaClient,
   { readonly kafka: Kafka; readonly admin: Admin; readonly settings: KafkaSettings }
 >() {

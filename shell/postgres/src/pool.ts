@@ -88,7 +88,7 @@ const client = (pool: pg.Pool): PgClient => ({
 })
 
 /** The pool the Postgres adapters share. */
-export class Pg extends Context.Tag("low/shell/postgres/Pg")<Pg, PgClient>() {
+export class Pg extends Context.Tag("low/postgres/Pg")<Pg, PgClient>() {
   /** A pool for as long as the layer lives, checked to answer (retried while Postgres starts). */
   static readonly layer = (options: PgOptions) =>
     Layer.scoped(

@@ -3,8 +3,8 @@
  * against every adapter, the memory store being the reference:
  *
  * ```ts
- * // shell/src/adapters/postgres/store.integration.test.ts
- * describePortContract("postgres", () => PostgresStore.layer(config))
+ * // shell/postgres/src/store.integration.test.ts
+ * describePortContract("postgres", () => PostgresStore.layer(options))
  * ```
  *
  * The layer is built once per suite, lazily (so it may read what a `beforeAll` set up) and shared by every test.

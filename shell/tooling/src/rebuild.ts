@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url"
 const name = process.argv[2] ?? ""
 const entry = fileURLToPath(new URL(`../../../projects/${name}/src/main.ts`, import.meta.url))
 if (!/^[a-z0-9-]+$/.test(name) || !existsSync(entry)) {
-  console.error(`Usage: pnpm rebuild <project>, with a project folder under projects/.`)
+  console.error(`Usage: pnpm run rebuild <project>, with a project folder under projects/.`)
   process.exit(2)
 }
 const project: { rebuild?: () => Promise<unknown> } = await import(entry)

@@ -122,7 +122,7 @@ export const makeMemoryStore = () => {
 export type MemoryStoreShape = ReturnType<typeof makeMemoryStore>
 
 /** The memory store itself, for the in-process event system that projects into it. */
-export class MemoryStore extends Context.Tag("low/shell/MemoryStore")<MemoryStore, MemoryStoreShape>() {
+export class MemoryStore extends Context.Tag("low/core/MemoryStore")<MemoryStore, MemoryStoreShape>() {
   /** Every port backed by one fresh memory store. */
   static readonly layer = Layer.effectContext(
     Effect.sync(() => {

@@ -49,7 +49,7 @@ export const call = <A>(run: () => Promise<A>): Effect.Effect<A, PortFailure> =>
   Effect.tryPromise({ try: run, catch: (cause) => new PortFailure({ dependency: "redis", cause }) })
 
 /** A connected client and the key prefix of this deployment. */
-export class RedisClient extends Context.Tag("low/shell/adapters/redis/RedisClient")<
+export class RedisClient extends Context.Tag("low/kafka/redis/RedisClient")<
   RedisClient,
   { readonly redis: Redis; readonly prefix: string }
 >() {

@@ -110,7 +110,7 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
 export type RedisStoreShape = ReturnType<typeof makeRedisStore>
 
 /** The Redis store itself, for the consumers that project into it and publish its outbox. */
-export class RedisStore extends Context.Tag("low/shell/adapters/redis/RedisStore")<RedisStore, RedisStoreShape>() {
+export class RedisStore extends Context.Tag("low/kafka/redis/RedisStore")<RedisStore, RedisStoreShape>() {
   /** Every port backed by the Redis of `RedisClient`. */
   static readonly layer = (options: RedisStoreOptions = {}) =>
     Layer.effectContext(
