@@ -1,4 +1,5 @@
 import { Effect, Exit, Fiber, ManagedRuntime, Scope } from "effect"
+import type { QueryConfig, QueryResultRow } from "pg"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import type { Commit, Committed } from "@low/core"
 import { Pg, type PgClient } from "./pool"
@@ -200,6 +201,61 @@ describe("subscription to the event log", () => {
     } finally {
       blocker.release()
       await run(Scope.close(scope, Exit.void))
+      await run(Fiber.interrupt(subscriber))
+    }
+  })
+  it("given the older transaction ends between the read that found its event held back and the look for held-back events, then the event is still delivered soon, without another announcement", {
+    timeout: 30_000
+  }, async () => {
+    const name = `race-${Date.now()}`
+    const delivered: Array<Committed> = []
+    const blocker = await pg.pool.connect()
+    // Once armed, the next read that finds nothing ends the older transaction before it answers: the look for
+    // held-back events that follows it runs after that end.
+    let armed = false
+    const racing: PgClient = {
+      ...pg,
+      query: <R extends QueryResultRow>(query: QueryConfig) =>
+        Effect.tap(pg.query<R>(query), (result) =>
+          armed && query.name === "low_read_after" && result.rows.length === 0
+            ? Effect.promise(async () => {
+                armed = false
+                await blocker.query("rollback")
+              })
+            : Effect.void
+        )
+    }
+    let waiting = false
+    const start = Effect.gen(function* () {
+      const listener = yield* listenForCommits(db.url)
+      return yield* subscribe(racing, {
+        name,
+        batch: 50,
+        idle: "1 minute",
+        wake: (max) =>
+          Effect.suspend(() => {
+            waiting = true
+            return Effect.ensuring(
+              listener.next(max),
+              Effect.sync(() => void (waiting = false))
+            )
+          }),
+        handle: (events) => Effect.sync(() => void delivered.push(...events))
+      })
+    }).pipe(Effect.scoped)
+    const subscriber = runtime.runFork(start)
+    try {
+      await eventually(async () => delivered.length === (await everything()).length && waiting)
+      await blocker.query("begin")
+      await blocker.query("select pg_current_xact_id()")
+      await commit("raced")
+      armed = true
+      await pg.pool.query("select pg_notify($1, '')", [eventsChannel])
+      await eventually(() => !armed, { what: "the read that found the event held back" })
+      await eventually(() => delivered.some((e) => e.stream === "raced"), { what: "delivery of the raced event", withinMs: 10_000 })
+    } finally {
+      await blocker.query("rollback").catch(() => undefined)
+      blocker.release()
       await run(Fiber.interrupt(subscriber))
     }
   })
