@@ -41,7 +41,9 @@ export const answerFailure = (cause: Cause.Cause<unknown>, answers: ErrorAnswers
       : undefined
   if (answer === undefined)
     return Effect.as(Effect.logError("unexpected failure", cause).pipe(Effect.annotateLogs({ commandId })), new Error("internal"))
-  const extensions = { ...answer.extensions, code: answer.code }
+  // The code first, as clients read it, and never one the domain's extensions would put in its place.
+  const { code: _, ...rest } = answer.extensions ?? {}
+  const extensions = { code: answer.code, ...rest }
   if (!retryable.has(answer.code)) return Effect.succeed(new GraphQLError(answer.message, { extensions }))
   return Effect.as(
     Effect.logWarning("command not done", cause).pipe(Effect.annotateLogs({ commandId, code: answer.code })),
