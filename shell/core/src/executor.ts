@@ -195,8 +195,8 @@ export class Executor extends Context.Tag("low/core/Executor")<
             )
           }
 
-          // One step settles how the first attempt ended, so a command without a conflict takes no other.
-          return Effect.matchCauseEffect(lock(id.entity, attempt(false)), {
+          // The step that frees the key settles how the first attempt ended: a command without a conflict takes no other.
+          return lock.matchCause(id.entity, attempt(false), {
             onSuccess: (outcome) => answered(handler, envelope, outcome),
             onFailure: (cause) => {
               const failure = Cause.failureOption(cause)

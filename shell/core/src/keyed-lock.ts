@@ -1,4 +1,14 @@
-import { Deferred, Effect, Exit, FiberId, RuntimeFlags } from "effect"
+import { type Cause, Deferred, Effect, Exit, FiberId, RuntimeFlags } from "effect"
+
+/** What follows work done holding a key, once the key is free again: the next step for its success or failure. */
+export interface AfterRelease<A, E, B, E2, R2> {
+  readonly onSuccess: (value: A) => Effect.Effect<B, E2, R2>
+  readonly onFailure: (cause: Cause.Cause<E>) => Effect.Effect<B, E2, R2>
+}
+
+const passOn = { onSuccess: Effect.succeed, onFailure: Effect.failCause }
+
+const unmasked = <X>(effect: X) => effect
 
 interface Waiter {
   readonly turn: Deferred.Deferred<void>
@@ -26,33 +36,42 @@ export const makeKeyedLock = () => {
     waiting?.splice(waiting.indexOf(waiter), 1)
   }
 
-  /** Runs `work` holding `key`, and frees the key however it ends; called where interruption is masked. */
-  const holding = <A, E, R>(key: string, work: Effect.Effect<A, E, R>) =>
+  /**
+   * Runs `work` holding `key`, frees the key however it ends, and goes on with `then` in the same step; called
+   * where interruption is masked, `restore` giving `then` back the caller's.
+   */
+  const holding = <A, E, R, B, E2, R2>(
+    key: string,
+    work: Effect.Effect<A, E, R>,
+    then: AfterRelease<A, E, B, E2, R2>,
+    restore: <X, Y, Z>(effect: Effect.Effect<X, Y, Z>) => Effect.Effect<X, Y, Z>
+  ) =>
     Effect.matchCauseEffect(work, {
       onFailure: (cause) => {
         release(key)
-        return Effect.failCause(cause)
+        return restore(then.onFailure(cause))
       },
       onSuccess: (value) => {
         release(key)
-        return Effect.succeed(value)
+        return restore(then.onSuccess(value))
       }
     })
 
   // Taking the key and arranging its release are one uninterruptible step: an interruption that landed between
-  // them would leave the key taken for good. Only the work itself, and the wait for a turn, can be interrupted.
-  const masked = <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  // them would leave the key taken for good. Only the work itself, the wait for a turn and what follows can be
+  // interrupted.
+  const masked = <A, E, R, B, E2, R2>(key: string, effect: Effect.Effect<A, E, R>, then: AfterRelease<A, E, B, E2, R2>) =>
     Effect.uninterruptibleMask((restore) => {
       const waiting = queues.get(key)
       if (waiting === undefined) {
         queues.set(key, [])
-        return holding(key, restore(effect))
+        return holding(key, restore(effect), then, restore)
       }
       const waiter: Waiter = { turn: Deferred.unsafeMake<void>(FiberId.none), handed: false }
       waiting.push(waiter)
       return Effect.matchCauseEffect(restore(Deferred.await(waiter.turn)), {
         onFailure: (cause) => (leave(key, waiter), Effect.failCause(cause)),
-        onSuccess: () => holding(key, restore(effect))
+        onSuccess: () => holding(key, restore(effect), then, restore)
       })
     })
 
@@ -66,10 +85,21 @@ export const makeKeyedLock = () => {
   // A caller that cannot be interrupted needs no mask: nothing can land between taking the key and its release.
   // The mask is most of what the lock costs, so callers that run whole batches uninterruptibly (the event
   // system's lanes) skip it; an uncontended key then costs a map entry and one step.
-  return <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  /** Runs `effect` holding `key`, then, with the key free again, `then` for how it ended. */
+  const matchCause = <A, E, R, B, E2, R2>(
+    key: string,
+    effect: Effect.Effect<A, E, R>,
+    then: AfterRelease<A, E, B, E2, R2>
+  ): Effect.Effect<B, E | E2, R | R2> =>
     Effect.withFiberRuntime((_, status) =>
-      !RuntimeFlags.interruptible(status.runtimeFlags) && tryTake(key) ? holding(key, effect) : masked(key, effect)
+      !RuntimeFlags.interruptible(status.runtimeFlags) && tryTake(key) ? holding(key, effect, then, unmasked) : masked(key, effect, then)
     )
+
+  /** Runs `effect` holding `key`. */
+  const withKey = <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    matchCause(key, effect, passOn as AfterRelease<A, E, A, E, never>)
+
+  return Object.assign(withKey, { matchCause })
 }
 
 export type KeyedLock = ReturnType<typeof makeKeyedLock>
