@@ -57,24 +57,6 @@ export const makeKeyedLock = () => {
       }
     })
 
-  // Taking the key and arranging its release are one uninterruptible step: an interruption that landed between
-  // them would leave the key taken for good. Only the work itself, the wait for a turn and what follows can be
-  // interrupted.
-  const masked = <A, E, R, B, E2, R2>(key: string, effect: Effect.Effect<A, E, R>, then: AfterRelease<A, E, B, E2, R2>) =>
-    Effect.uninterruptibleMask((restore) => {
-      const waiting = queues.get(key)
-      if (waiting === undefined) {
-        queues.set(key, [])
-        return holding(key, restore(effect), then, restore)
-      }
-      const waiter: Waiter = { turn: Deferred.unsafeMake<void>(FiberId.none), handed: false }
-      waiting.push(waiter)
-      return Effect.matchCauseEffect(restore(Deferred.await(waiter.turn)), {
-        onFailure: (cause) => (leave(key, waiter), Effect.failCause(cause)),
-        onSuccess: () => holding(key, restore(effect), then, restore)
-      })
-    })
-
   /** Takes `key` at once if it is free; the taker then owes one `release`, however its work ends. */
   const tryTake = (key: string): boolean => {
     if (queues.has(key)) return false
@@ -82,10 +64,25 @@ export const makeKeyedLock = () => {
     return true
   }
 
-  // A caller that cannot be interrupted needs no mask: nothing can land between taking the key and its release.
-  // The mask is most of what the lock costs, so callers that run whole batches uninterruptibly (the event
-  // system's lanes) skip it; an uncontended key then costs a map entry and one step.
-  /** Runs `effect` holding `key`, then, with the key free again, `then` for how it ended. */
+  // Taking the key and arranging its release are one uninterruptible step: an interruption that landed between
+  // them would leave the key taken for good. Only the work itself, the wait for a turn and what follows can be
+  // interrupted.
+  const masked = <A, E, R, B, E2, R2>(key: string, effect: Effect.Effect<A, E, R>, then: AfterRelease<A, E, B, E2, R2>) =>
+    Effect.uninterruptibleMask((restore) => {
+      if (tryTake(key)) return holding(key, restore(effect), then, restore)
+      const waiter: Waiter = { turn: Deferred.unsafeMake<void>(FiberId.none), handed: false }
+      queues.get(key)!.push(waiter)
+      return Effect.matchCauseEffect(restore(Deferred.await(waiter.turn)), {
+        onFailure: (cause) => (leave(key, waiter), Effect.failCause(cause)),
+        onSuccess: () => holding(key, restore(effect), then, restore)
+      })
+    })
+
+  /**
+   * Runs `effect` holding `key`, then, with the key free again, `then` for how it ended. A caller that cannot be
+   * interrupted needs no mask (nothing can land between taking the key and its release), and the mask is most of
+   * what the lock costs: the event system's lanes, which run whole batches uninterruptibly, skip it.
+   */
   const matchCause = <A, E, R, B, E2, R2>(
     key: string,
     effect: Effect.Effect<A, E, R>,
