@@ -9,6 +9,8 @@ type Tagged = { readonly _tag: string } & Readonly<Record<string, unknown>>
 
 const retry = "retry with the same commandId"
 
+const unavailable = (e: { dependency: string }) => ({ code: "UNAVAILABLE", message: `${e.dependency} is unavailable; ${retry}.` })
+
 /** The failures every API has, whatever its domains: the codes of the machinery. */
 const machinery: ErrorAnswers = {
   BadInput: (e: { message: string }) => ({ code: "BAD_USER_INPUT", message: e.message }),
@@ -16,8 +18,8 @@ const machinery: ErrorAnswers = {
     code: "IDEMPOTENCY_CONFLICT",
     message: `commandId ${e.commandId} was used before with a different command.`
   }),
-  Unavailable: (e: { dependency: string }) => ({ code: "UNAVAILABLE", message: `${e.dependency} is unavailable; ${retry}.` }),
-  PortFailure: (e: { dependency: string }) => ({ code: "UNAVAILABLE", message: `${e.dependency} is unavailable; ${retry}.` }),
+  Unavailable: unavailable,
+  PortFailure: unavailable,
   Timeout: () => ({ code: "TIMEOUT", message: `The outcome was not known in time; ${retry}.` })
 }
 

@@ -33,6 +33,11 @@ const check = (domain: Domain, served: Map<string, string>) => {
   const fields = fieldsOf(parse(domain.api.schema))
   const problem = (what: string) => new Error(`domain ${domain.name}: ${what}`)
   const views = new Set(domain.views)
+  const claim = (type: string, name: string) => {
+    const other = served.get(`${type}.${name}`)
+    if (other !== undefined) throw problem(`${type}.${name} is served by the domain ${other} already`)
+    served.set(`${type}.${name}`, domain.name)
+  }
   const declared = (type: string, names: Iterable<string>, view: (name: string) => string) => {
     for (const name of names) {
       if (!fields.get(type)?.has(name)) throw problem(`${type}.${name} is served but its schema slice does not declare it`)
@@ -49,11 +54,7 @@ const check = (domain: Domain, served: Map<string, string>) => {
   declared("Query", Object.keys(queries), (name) => queries[name]!.view)
   for (const [type, byField] of Object.entries(pages)) {
     declared(type, Object.keys(byField), (name) => byField[name]!.view)
-    for (const name of Object.keys(byField)) {
-      const other = served.get(`${type}.${name}`)
-      if (other !== undefined) throw problem(`${type}.${name} is served by the domain ${other} already`)
-      served.set(`${type}.${name}`, domain.name)
-    }
+    for (const name of Object.keys(byField)) claim(type, name)
   }
   for (const [type, routes] of [
     ["Mutation", mutations],
@@ -61,9 +62,7 @@ const check = (domain: Domain, served: Map<string, string>) => {
   ] as const)
     for (const name of fields.get(type) ?? []) {
       if (!(name in routes)) throw problem(`${type}.${name} is declared but has no ${type === "Query" ? "query" : "mutation"} to serve it`)
-      const other = served.get(`${type}.${name}`)
-      if (other !== undefined) throw problem(`${type}.${name} is served by the domain ${other} already`)
-      served.set(`${type}.${name}`, domain.name)
+      claim(type, name)
     }
 }
 
