@@ -106,15 +106,9 @@ export interface Domain {
 }
 
 /** A domain, with its error table checked against every rejection its handlers answer with. */
-export const defineDomain = <const H extends ReadonlyArray<AnyHandler>>(domain: {
-  readonly name: string
-  readonly handlers: H
-  readonly projectors: ReadonlyArray<AnyProjector>
-  readonly views: ReadonlyArray<string>
-  readonly api: Api
-  readonly errors: ErrorTable<RejectionOf<H[number]>>
-  readonly examples?: ReadonlyArray<Example>
-}): Domain => domain
+export const defineDomain = <const H extends ReadonlyArray<AnyHandler>>(
+  domain: Omit<Domain, "handlers" | "errors"> & { readonly handlers: H; readonly errors: ErrorTable<RejectionOf<H[number]>> }
+): Domain => domain
 
 /** A mutation of `handler`, whose arguments are decoded with `command`, a schema of one of that handler's commands. */
 export const mutation = <H extends AnyHandler, C extends Schema.Schema.Type<H["command"]>>(
