@@ -1,3 +1,3 @@
 export * from "./graphql-client"
 export { eventually } from "./eventually"
-export { spawnProject, type ProjectProcess } from "./project-process"
+export { spawnProject, spawnStart, type ProjectProcess } from "./project-process"

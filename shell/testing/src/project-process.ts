@@ -5,6 +5,14 @@ import { fileURLToPath } from "node:url"
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 const start = fileURLToPath(new URL("../../tooling/start.sh", import.meta.url))
 
+/** `pnpm start <project> [args…]` without pnpm, in a child process; the node that runs this runs the build and the server too. */
+export const spawnStart = (project: string, args: ReadonlyArray<string>, env: Record<string, string>, stdio: "inherit" | "pipe") =>
+  spawn("bash", [start, project, ...args], {
+    cwd: root,
+    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env["PATH"] ?? ""}`, ...env },
+    stdio: ["ignore", stdio, stdio]
+  })
+
 /** A project's process started by a test: `pnpm start <project> …` without pnpm. */
 export interface ProjectProcess {
   readonly child: ChildProcess
@@ -28,12 +36,7 @@ export const spawnProject = (
   project: string,
   { args = [], env = {} }: { args?: ReadonlyArray<string>; env?: Record<string, string> } = {}
 ): ProjectProcess => {
-  const child = spawn("bash", [start, project, ...args], {
-    cwd: root,
-    // The node that runs the tests runs the build and the server too.
-    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env["PATH"] ?? ""}`, PORT: "0", LOG_LEVEL: "Info", ...env },
-    stdio: ["ignore", "pipe", "pipe"]
-  })
+  const child = spawnStart(project, args, { PORT: "0", LOG_LEVEL: "Info", ...env }, "pipe")
   let output = ""
   let listening: (url: string) => void = () => undefined
   const url = new Promise<string>((resolve) => (listening = resolve))
@@ -42,8 +45,9 @@ export const spawnProject = (
     const port = /Listening on http:\/\/[^\s"]*:(\d+)/.exec(output)?.[1]
     if (port !== undefined) listening(`http://127.0.0.1:${port}/graphql`)
   }
-  child.stdout.on("data", read)
-  child.stderr.on("data", read)
+  // Piped, so both are there.
+  child.stdout!.on("data", read)
+  child.stderr!.on("data", read)
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)))
   return {
     child,

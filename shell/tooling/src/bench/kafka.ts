@@ -3,7 +3,8 @@
 // process, with the in-memory project as the baseline of the same machine; then command → projection latency.
 import { Effect } from "effect"
 import { graphqlBench } from "./graphql"
-import { spawnStart, startProjectProcess } from "./server-process"
+import { spawnStart } from "@low/testing"
+import { startProjectProcess } from "./server-process"
 import { projectionLatency } from "./kafka-latency"
 import { kafkaSettings } from "@low/kafka"
 import { dropTestData, envOf, requireServices, testSettings } from "@low/kafka/testing"

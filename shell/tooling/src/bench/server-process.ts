@@ -1,21 +1,4 @@
-import { spawn } from "node:child_process"
-import { dirname } from "node:path"
-import { fileURLToPath } from "node:url"
-
-const root = fileURLToPath(new URL("../../../../", import.meta.url))
-const start = fileURLToPath(new URL("../../start.sh", import.meta.url))
-
-/**
- * `pnpm start <project> [args…]` without pnpm: shell/tooling/start.sh builds the project, then replaces itself with
- * `node` on the bundle, so the child is the server and a signal sent to it reaches the server.
- */
-export const spawnStart = (project: string, args: ReadonlyArray<string>, env: Record<string, string>, stdio: "inherit" | "pipe") =>
-  spawn("bash", [start, project, ...args], {
-    cwd: root,
-    // The node that runs this runs the server too.
-    env: { ...process.env, PATH: `${dirname(process.execPath)}:${process.env["PATH"] ?? ""}`, ...env },
-    stdio: ["ignore", stdio, stdio]
-  })
+import { spawnStart } from "@low/testing"
 
 /** A project's server in a child process of its own, so load generation does not share its event loop. */
 export const startProjectProcess = async (project: string, port: number, env: Record<string, string> = {}) => {
