@@ -1,5 +1,5 @@
 import { Effect, Layer } from "effect"
-import { portConfig, runServer, serve, type ServerOptions } from "@low/graphql"
+import { runServer, serve, serverConfig, type ServerOptions } from "@low/graphql"
 import { KafkaDeployment, kafkaSettings, rebuildReadModels, rolesOf, runWorkers, type KafkaSettings, type Role } from "@low/kafka"
 import { domains } from "./domains"
 
@@ -18,7 +18,7 @@ export const main = () => {
   }
   return runServer(
     Layer.unwrapEffect(
-      Effect.zipWith(kafkaSettings, portConfig, (settings, port) => GraphqlKafka({ port, host: "0.0.0.0", domains }, settings, roles))
+      Effect.zipWith(kafkaSettings, serverConfig, (settings, server) => GraphqlKafka({ ...server, domains }, settings, roles))
     )
   )
 }

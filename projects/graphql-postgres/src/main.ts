@@ -1,6 +1,6 @@
 import { Config, Effect, Layer } from "effect"
 import { CommandBus, Executor, Logging } from "@low/core"
-import { portConfig, runServer, serve, type ServerOptions } from "@low/graphql"
+import { runServer, serve, serverConfig, type ServerOptions } from "@low/graphql"
 import { Pg, PostgresStore, rebuildViews } from "@low/postgres"
 import { domains } from "./domains"
 
@@ -25,8 +25,8 @@ export const GraphqlPostgres = ({ databaseUrl, ...server }: GraphqlPostgresOptio
 export const main = () =>
   runServer(
     Layer.unwrapEffect(
-      Effect.map(Effect.all([portConfig, databaseUrlConfig]), ([port, databaseUrl]) =>
-        GraphqlPostgres({ port, host: "0.0.0.0", databaseUrl, domains })
+      Effect.map(Effect.all([serverConfig, databaseUrlConfig]), ([server, databaseUrl]) =>
+        GraphqlPostgres({ ...server, databaseUrl, domains })
       )
     )
   )

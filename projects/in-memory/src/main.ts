@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
 import { Executor, Health, InProcessEventSystem, MemoryStore } from "@low/core"
-import { portConfig, runServer, serve, type ServerOptions } from "@low/graphql"
+import { runServer, serve, serverConfig, type ServerOptions } from "@low/graphql"
 import { domains } from "./domains"
 
 /** Everything in one process: memory ports, the in-process event system, the GraphQL server. */
@@ -17,4 +17,4 @@ export const InMemory = (server: ServerOptions) =>
     Layer.provide(Health.none)
   )
 
-export const main = () => runServer(Layer.unwrapEffect(Effect.map(portConfig, (port) => InMemory({ port, host: "0.0.0.0", domains }))))
+export const main = () => runServer(Layer.unwrapEffect(Effect.map(serverConfig, (server) => InMemory({ ...server, domains }))))

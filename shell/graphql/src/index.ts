@@ -1,2 +1,12 @@
-export { routes, serve, type ServerOptions } from "./server"
-export { portConfig, runServer, startServer, type RunningServer } from "./run"
+export {
+  type CorsOptions,
+  type DocumentLimits,
+  defaultCors,
+  defaultDocumentLimits,
+  defaultHttpLimits,
+  type HttpLimits,
+  type ServerOptions,
+  serverConfig
+} from "./config"
+export { routes, serve } from "./server"
+export { runServer, startServer, type RunningServer } from "./run"

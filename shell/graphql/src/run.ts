@@ -1,10 +1,7 @@
 import { HttpServer } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
-import { Config, Effect, type Layer, ManagedRuntime } from "effect"
+import { Effect, type Layer, ManagedRuntime } from "effect"
 import { Logging } from "@low/core"
-
-/** The port from PORT (default 4000). */
-export const portConfig = Config.integer("PORT").pipe(Config.withDefault(4000))
 
 /** Runs a server until SIGINT/SIGTERM, then closes it and everything it opened. */
 export const runServer = <E>(server: Layer.Layer<HttpServer.HttpServer, E>) =>

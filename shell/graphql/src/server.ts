@@ -3,7 +3,7 @@ import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
 import { failing, Health } from "@low/core"
-import type { Domain } from "@low/functions"
+import type { ServerOptions } from "./config"
 import type { RouteServices } from "./routes"
 import { makeYoga } from "./yoga"
 
@@ -20,13 +20,6 @@ export const routes = HttpRouter.empty.pipe(HttpRouter.get("/healthz", healthz))
 const pathOf = (url = "/") => {
   const query = url.indexOf("?")
   return query === -1 ? url : url.slice(0, query)
-}
-
-export interface ServerOptions {
-  readonly port: number
-  readonly host?: string
-  /** The domains whose API is served. */
-  readonly domains: ReadonlyArray<Domain>
 }
 
 /**
