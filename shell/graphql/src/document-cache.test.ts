@@ -3,7 +3,7 @@ import { createSchema, createYoga, type Plugin } from "graphql-yoga"
 import { useDocumentCache } from "./document-cache"
 
 /** A server of one field, counting how often a document is really validated. */
-const server = (documents?: number) => {
+const server = (chars?: number) => {
   let validated = 0
   const counting: Plugin = {
     onValidate: ({ validateFn, setValidationFn }) =>
@@ -15,7 +15,7 @@ const server = (documents?: number) => {
       resolvers: { Query: { hello: (_: unknown, { name }: { name: string }) => `hello ${name}` } }
     }),
     parserAndValidationCache: false,
-    plugins: [counting, useDocumentCache(documents)],
+    plugins: [counting, useDocumentCache(chars)],
     logging: false
   })
   const ask = async (query: string, variables: Record<string, unknown> = {}) => {
@@ -48,13 +48,24 @@ describe("document cache", () => {
     expect(validated()).toBe(2)
   })
 
-  it("given more documents than it keeps, when an evicted one comes again, then it is parsed and validated again and answered", async () => {
-    const { ask, validated } = server(2)
+  it("given texts past the bound, when the least recently used comes again, then it is parsed and validated again and answered", async () => {
     const documents = ["a", "b", "c"].map((n) => `{ hello(name: "${n}") }`)
-    for (const d of documents) await ask(d)
-    expect(await ask(documents[0]!)).toStrictEqual({ data: { hello: "hello a" } })
-    expect(validated()).toBe(4)
+    const { ask, validated } = server(2 * documents[0]!.length)
+    await ask(documents[0]!)
+    await ask(documents[1]!)
+    await ask(documents[0]!) // a is now the most recently used: c pushes b out
     await ask(documents[2]!)
+    expect(validated()).toBe(3)
+    expect(await ask(documents[0]!)).toStrictEqual({ data: { hello: "hello a" } })
+    expect(validated()).toBe(3)
+    expect(await ask(documents[1]!)).toStrictEqual({ data: { hello: "hello b" } })
     expect(validated()).toBe(4)
+  })
+
+  it("given a document longer than the whole bound, when it comes twice, then it is answered both times and never kept", async () => {
+    const long = `{ hello(name: "${"x".repeat(100)}") }`
+    const { ask, validated } = server(50)
+    for (let i = 0; i < 2; i++) expect(await ask(long)).toStrictEqual({ data: { hello: `hello ${"x".repeat(100)}` } })
+    expect(validated()).toBe(2)
   })
 })
