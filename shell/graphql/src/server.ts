@@ -27,13 +27,13 @@ const pathOf = (url = "/") => {
  * lives. /graphql goes straight from Node's request event to graphql-yoga's Node adapter, the hot path of every
  * mutation; everything else is an @effect/platform router.
  */
-export const serve = ({ port, host = "127.0.0.1", domains }: ServerOptions) =>
+export const serve = (options: ServerOptions) =>
   Layer.unwrapEffect(
     Effect.sync(() => {
       const server = createServer({ keepAliveTimeout: 65_000 })
       const listen = Layer.scopedDiscard(
         Effect.gen(function* () {
-          const yoga = makeYoga(yield* Effect.runtime<RouteServices>(), domains)
+          const yoga = makeYoga(yield* Effect.runtime<RouteServices>(), options)
           const rest = yield* NodeHttpServer.makeHandler(routes)
           const listener = (request: IncomingMessage, response: ServerResponse) =>
             pathOf(request.url) === "/graphql" ? void yoga(request, response) : rest(request, response)
@@ -41,6 +41,6 @@ export const serve = ({ port, host = "127.0.0.1", domains }: ServerOptions) =>
           yield* Effect.addFinalizer(() => Effect.sync(() => server.off("request", listener)))
         })
       )
-      return listen.pipe(Layer.provideMerge(NodeHttpServer.layer(() => server, { port, host })))
+      return listen.pipe(Layer.provideMerge(NodeHttpServer.layer(() => server, { port: options.port, host: options.host ?? "127.0.0.1" })))
     })
   )

@@ -1,17 +1,28 @@
 import { Exit, Runtime } from "effect"
-import { createSchema, createYoga } from "graphql-yoga"
-import type { Domain } from "@low/functions"
+import { createSchema, createYoga, type CORSOptions } from "graphql-yoga"
 import { useBodyLimit } from "./body-limit"
+import { type CorsOptions, defaultCors, defaultDocumentLimits, defaultHttpLimits, type ServerOptions } from "./config"
 import { useDocumentCache } from "./document-cache"
 import { answerFailure } from "./errors"
+import { useJsonRequestsOnly } from "./json-only"
+import { useDocumentLimits } from "./limits"
+import { usePlainErrors } from "./plain-errors"
 import type { RouteServices } from "./routes"
 import { schemaOf, type Run } from "./schema"
 
-/** The largest request body served; the contract's requests are a few hundred bytes. */
-export const maxBodyBytes = 1_000_000
+/** CORS headers only for the origins allowed, and credentials only when allowed too: other origins get none. */
+const corsOf =
+  ({ origins, credentials }: CorsOptions) =>
+  (request: Request): CORSOptions => {
+    const origin = request.headers.get("origin")
+    return origin !== null && origins.includes(origin) ? { origin: [origin], credentials, methods: ["GET", "POST"] } : false
+  }
 
-/** A graphql-yoga server for the API of `domains`, resolving through the command bus and the views. */
-export const makeYoga = (runtime: Runtime.Runtime<RouteServices>, domains: ReadonlyArray<Domain>) => {
+/** A graphql-yoga server for the API of the options' domains, resolving through the command bus and the views. */
+export const makeYoga = (
+  runtime: Runtime.Runtime<RouteServices>,
+  { domains, limits, http, cors }: Pick<ServerOptions, "domains" | "limits" | "http" | "cors">
+) => {
   const exitOf = Runtime.runPromiseExit(runtime)
   const runFailure = Runtime.runPromise(runtime)
   const run: Run = ({ effect, commandId }, answers) =>
@@ -24,9 +35,16 @@ export const makeYoga = (runtime: Runtime.Runtime<RouteServices>, domains: Reado
     graphqlEndpoint: "/graphql",
     landingPage: false,
     logging: "error",
+    cors: corsOf({ ...defaultCors, ...cors }),
     // yoga's own limit re-streams every body; this one reads a Content-Length and streams only chunked bodies.
     maxRequestBodySize: false,
     parserAndValidationCache: false,
-    plugins: [useBodyLimit(maxBodyBytes), useDocumentCache()]
+    plugins: [
+      useJsonRequestsOnly(),
+      useBodyLimit(http?.maxBodyBytes ?? defaultHttpLimits.maxBodyBytes),
+      useDocumentLimits({ ...defaultDocumentLimits, ...limits }),
+      useDocumentCache(),
+      usePlainErrors()
+    ]
   })
 }

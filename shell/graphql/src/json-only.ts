@@ -1,0 +1,31 @@
+import type { Plugin } from "graphql-yoga"
+
+/** The media types of a request body that may execute: JSON, which a cross-site form or a plain fetch cannot send. */
+const executable = new Set(["application/json", "application/graphql-response+json"])
+
+/**
+ * Refuses, with 415 and before anything is read, a POST whose body is not JSON. A web page can make a visitor's
+ * browser POST a form, a multipart body or text/plain to any site without asking it first; only a JSON body needs
+ * the site's consent (a CORS preflight). Mutations sent as such bodies therefore never run, while JSON clients need
+ * no extra header. Queries over GET stay allowed; mutations over GET are refused by yoga (405).
+ */
+export const useJsonRequestsOnly = (): Plugin => ({
+  onRequest({ request, endResponse, fetchAPI }) {
+    if (request.method !== "POST") return
+    const mediaType = request.headers.get("content-type")?.split(";", 1)[0]?.trim().toLowerCase()
+    if (mediaType !== undefined && executable.has(mediaType)) return
+    endResponse(
+      fetchAPI.Response.json(
+        {
+          errors: [
+            {
+              message: "A POST to /graphql must have the content-type application/json.",
+              extensions: { code: "UNSUPPORTED_MEDIA_TYPE" }
+            }
+          ]
+        },
+        { status: 415 }
+      )
+    )
+  }
+})

@@ -1,0 +1,116 @@
+import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor"
+import type { GraphQLArmorRejectCallback } from "@escape.tech/graphql-armor-types"
+import { type DocumentNode, GraphQLError, Kind, type OperationDefinitionNode, type ValidationRule, visit } from "graphql"
+import { type ComplexityEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity"
+import type { Plugin } from "graphql-yoga"
+import type { DocumentLimits } from "./config"
+
+/** The code of every document refused by a limit, with `extensions.limit` naming which. */
+export const tooComplex = "QUERY_TOO_COMPLEX"
+
+const refused = (limit: keyof DocumentLimits, message: string) =>
+  new GraphQLError(message, { extensions: { code: tooComplex, limit, http: { status: 400 } } })
+
+/** GraphQL Armor's rejection, thrown again with this server's code in place of its "Syntax Error:" prefix. */
+const rethrownAs =
+  (limit: keyof DocumentLimits): GraphQLArmorRejectCallback =>
+  (_context, error) => {
+    throw refused(limit, error.message.replace(/^Syntax Error: /, ""))
+  }
+
+/** Arguments that say how many items a list field returns (the Relay convention). */
+const listSizes = new Set(["first", "last"])
+
+/** A list field costs its selection times the number of items asked for; every other field costs 1 (simpleEstimator). */
+const listSize: ComplexityEstimator = ({ args, childComplexity }) => {
+  for (const name of listSizes) {
+    const size = args[name]
+    if (typeof size === "number") return Math.max(size, 0) * Math.max(childComplexity, 1)
+  }
+}
+
+/** Whether a list's size in `document` comes from a variable, so that its cost is known only with the variables. */
+const sizedByVariables = (document: DocumentNode) => {
+  let found = false
+  visit(document, {
+    Argument(argument) {
+      if (listSizes.has(argument.name.value) && argument.value.kind === Kind.VARIABLE) found = true
+    }
+  })
+  return found
+}
+
+const operationsOf = (document: DocumentNode) =>
+  document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)
+
+/** At most `max` root fields in a mutation: each is a command, run one after the other. */
+const maxMutationFields =
+  (max: number): ValidationRule =>
+  (context) => ({
+    OperationDefinition(operation) {
+      if (operation.operation !== "mutation") return
+      const count = (selections: OperationDefinitionNode["selectionSet"]["selections"], seen: Set<string>): number =>
+        selections.reduce((sum, selection) => {
+          if (selection.kind === Kind.FIELD) return sum + 1
+          if (selection.kind === Kind.INLINE_FRAGMENT) return sum + count(selection.selectionSet.selections, seen)
+          const fragment = context.getFragment(selection.name.value)
+          if (!fragment || seen.has(fragment.name.value)) return sum
+          return sum + count(fragment.selectionSet.selections, new Set([...seen, fragment.name.value]))
+        }, 0)
+      const fields = count(operation.selectionSet.selections, new Set())
+      if (fields > max) context.reportError(refused("maxMutationFields", `Mutation fields limit of ${max} exceeded, found ${fields}.`))
+    }
+  })
+
+/**
+ * Refuses documents past `limits` before anything executes, answering 400 with code QUERY_TOO_COMPLEX. Tokens are
+ * counted while parsing, aliases, depth and mutation fields while validating (GraphQL Armor, and one rule of its
+ * own), so a document the server keeps (see useDocumentCache) is checked once. The cost needs the variables when a
+ * list's size is one of them: it is worked out just before execution, once per document when it does not depend on
+ * them.
+ */
+export const useDocumentLimits = (limits: DocumentLimits): Plugin => {
+  const fixedCost = new WeakMap<DocumentNode, number | "variable">()
+  const costOf = (schema: Parameters<typeof getComplexity>[0]["schema"], query: DocumentNode, variables: unknown, operationName?: string) =>
+    getComplexity({
+      schema,
+      query,
+      variables: (variables ?? {}) as Record<string, unknown>,
+      ...(operationName === undefined || operationName === null ? {} : { operationName }),
+      estimators: [listSize, simpleEstimator({ defaultComplexity: 1 })]
+    })
+
+  return {
+    onPluginInit({ addPlugin }) {
+      addPlugin(
+        EnvelopArmorPlugin({
+          maxTokens: { n: limits.maxTokens, onReject: [rethrownAs("maxTokens")] },
+          maxAliases: { n: limits.maxAliases, onReject: [rethrownAs("maxAliases")] },
+          maxDepth: { n: limits.maxDepth, onReject: [rethrownAs("maxDepth")] },
+          // The cost below counts list sizes, which Armor's does not.
+          costLimit: { enabled: false }
+        })
+      )
+    },
+    onValidate({ addValidationRule }) {
+      addValidationRule(maxMutationFields(limits.maxMutationFields))
+    },
+    onExecute({ args, setResultAndStopExecution }) {
+      let cost = fixedCost.get(args.document)
+      if (cost === undefined || cost === "variable") {
+        let computed: number
+        try {
+          computed = costOf(args.schema, args.document, args.variableValues, args.operationName ?? undefined)
+        } catch {
+          // No single operation to cost (say, a missing operationName): execution answers that itself.
+          return
+        }
+        if (cost === undefined)
+          fixedCost.set(args.document, operationsOf(args.document).length === 1 && !sizedByVariables(args.document) ? computed : "variable")
+        cost = computed
+      }
+      if (cost > limits.maxCost)
+        setResultAndStopExecution({ errors: [refused("maxCost", `Cost limit of ${limits.maxCost} exceeded, found ${cost}.`)] })
+    }
+  }
+}
