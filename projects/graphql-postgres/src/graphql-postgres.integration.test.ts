@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
 import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
+import { describeAbuse } from "@low/testing/abuse"
 import { describeConformance } from "@low/testing/conformance"
 import { describeExamples } from "@low/testing/examples"
 import { testDomains } from "./testing/domains"
@@ -20,4 +21,5 @@ afterAll(async () => {
 })
 
 describeConformance("graphql-postgres", () => server.url)
+describeAbuse("graphql-postgres", () => server.url)
 describeExamples("graphql-postgres", () => server.url, testDomains)

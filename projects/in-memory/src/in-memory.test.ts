@@ -1,5 +1,6 @@
 import { afterAll, beforeAll } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
+import { describeAbuse } from "@low/testing/abuse"
 import { describeConformance } from "@low/testing/conformance"
 import { describeExamples } from "@low/testing/examples"
 import { testDomains } from "./testing/domains"
@@ -12,4 +13,5 @@ beforeAll(async () => {
 afterAll(() => server.close())
 
 describeConformance("in-memory", () => server.url)
+describeAbuse("in-memory", () => server.url)
 describeExamples("in-memory", () => server.url, testDomains)
