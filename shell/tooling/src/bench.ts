@@ -24,7 +24,7 @@ const benches: Record<string, () => Promise<void>> = {
   },
   graphql: async () => {
     console.log("\n## GraphQL over HTTP, in-memory project: 50 connections, 10 s, credits and debits over 1000 wallets\n")
-    const server = await startProjectProcess("in-memory", 4710)
+    const server = await startProjectProcess("in-memory", Number(process.env["BENCH_PORT"] ?? 4710))
     try {
       const r = await graphqlBench({ url: server.url, wallets: 1000, connections: 50, seconds: 10 })
       console.log("| mutations/s | p50 ms | p99 ms | non-2xx | errors | outcomes |")
