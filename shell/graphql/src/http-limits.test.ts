@@ -115,3 +115,52 @@ describe("the HTTP server's limits", () => {
     })
   })
 })
+
+const openWallet = (owner: string) => JSON.stringify({ query: `mutation { openWallet(owner: "${owner}") { owner balance } }` })
+
+/** A mutation whose headers have been read by the server (it answered `100 Continue`) and half of whose body is sent. */
+const halfSent = async (url: string, owner: string) => {
+  const body = openWallet(owner)
+  const connection = await connectRaw(url)
+  connection.write(
+    requestHead("POST", "/graphql", { "content-type": "application/json", "content-length": body.length, expect: "100-continue" })
+  )
+  await connection.receive("100 Continue")
+  connection.write(body.slice(0, body.length / 2))
+  return { connection, rest: () => connection.write(body.slice(body.length / 2)) }
+}
+
+describe("closing the server", () => {
+  it("given a mutation half sent and an idle connection, when closed, then no new connection, the mutation is answered, then it closes", async () => {
+    await withServer({ drainTimeoutMs: 30_000 }, async (server) => {
+      const idle = await served(server.url)
+      const mutation = await halfSent(server.url, "in flight")
+      let closed = false
+      const closing = server.close().then(() => (closed = true))
+      // The idle connection is closed at once, by the same call that stops the listening socket.
+      await idle.closed
+      await expect(connectRaw(server.url)).rejects.toMatchObject({ code: "ECONNREFUSED" })
+      expect(closed).toBe(false)
+      mutation.rest()
+      const response = await mutation.connection.response()
+      expect(response.status).toBe(200)
+      expect(response.headers["connection"]).toBe("close")
+      expect(JSON.parse(response.body)).toStrictEqual({ data: { openWallet: { owner: "in flight", balance: 0 } } })
+      await mutation.connection.closed
+      await closing
+    })
+  })
+
+  it("given a request never finished, when closed, then it is cut after the drain timeout and closing completes", async () => {
+    await withServer({ drainTimeoutMs: 500 }, async (server) => {
+      const mutation = await halfSent(server.url, "never finished")
+      const start = performance.now()
+      await server.close()
+      const closedIn = performance.now() - start
+      expect(await closedAfter(mutation.connection, start)).toBeGreaterThanOrEqual(450)
+      expect(closedIn).toBeGreaterThanOrEqual(450)
+      expect(closedIn).toBeLessThan(500 + 1_000)
+      expect(mutation.connection.received()).not.toContain("200 OK")
+    })
+  })
+})

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
@@ -43,9 +43,36 @@ const nodeServer = (limits: HttpLimits) => {
 }
 
 /**
+ * Stops accepting connections and closes the idle ones at once, then waits until every request in flight has been
+ * answered and its connection closed (an answer not yet begun says `Connection: close`); after `drainTimeoutMs` it
+ * cuts whatever is still open. Node's `server.close()` alone would leave answered keep-alive connections open until
+ * their keep-alive timeout, and unfinished requests until their request timeout.
+ */
+const drain = (server: Server, inFlight: ReadonlySet<ServerResponse>, drainTimeoutMs: number) =>
+  Effect.gen(function* () {
+    for (const response of inFlight) if (!response.headersSent) response.setHeader("connection", "close")
+    let cut = false
+    const timer = setTimeout(() => {
+      cut = true
+      server.closeAllConnections()
+    }, drainTimeoutMs)
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()))
+    yield* Effect.logInfo(`Draining: new connections refused; requests in flight: ${inFlight.size}`)
+    yield* Effect.promise(() => closed)
+    clearTimeout(timer)
+    yield* cut ? Effect.logWarning(`Drained: cut what was unfinished after ${drainTimeoutMs} ms`) : Effect.logInfo("Drained")
+  })
+
+/**
  * Serves the contract at POST /graphql (GraphiQL at GET) and the other routes over HTTP for as long as the layer
  * lives. /graphql goes straight from Node's request event to graphql-yoga's Node adapter, the hot path of every
  * mutation; everything else is an @effect/platform router.
+ *
+ * When the layer closes (SIGTERM under `runServer`, `close()` under `startServer`) the server drains first: no new
+ * connections, in-flight requests answered (or cut after `drainTimeoutMs`). Only then are the layers it is provided
+ * with closed (the event store's pool, Kafka clients). Nothing else would wait for the requests: their effects run
+ * through a runtime captured at startup, not as children of a fiber that closing awaits. The effect of a request cut
+ * by the drain timeout may still be running then, and fail; its client has no answer either way.
  */
 export const serve = ({ port, host = "127.0.0.1", domains, http }: ServerOptions) =>
   Layer.unwrapEffect(
@@ -56,12 +83,24 @@ export const serve = ({ port, host = "127.0.0.1", domains, http }: ServerOptions
         Effect.gen(function* () {
           const yoga = makeYoga(yield* Effect.runtime<RouteServices>(), domains)
           const rest = yield* NodeHttpServer.makeHandler(routes)
-          const listener = (request: IncomingMessage, response: ServerResponse) =>
-            pathOf(request.url) === "/graphql" ? void yoga(request, response) : rest(request, response)
+          const inFlight = new Set<ServerResponse>()
+          const listener = (request: IncomingMessage, response: ServerResponse) => {
+            inFlight.add(response)
+            response.once("close", () => {
+              inFlight.delete(response)
+              // Draining: the connection of an answer sent as keep-alive before the drain began is idle now.
+              if (!server.listening) server.closeIdleConnections()
+            })
+            if (!server.listening) response.setHeader("connection", "close")
+            return pathOf(request.url) === "/graphql" ? void yoga(request, response) : rest(request, response)
+          }
           server.on("request", listener)
+          // Finalizers run last-added first: the drain runs while the listener still answers.
           yield* Effect.addFinalizer(() => Effect.sync(() => server.off("request", listener)))
+          yield* Effect.addFinalizer(() => drain(server, inFlight, limits.drainTimeoutMs))
         })
       )
+      // NodeHttpServer's finalizer, which runs after the drain, would close the server too, waiting without a limit.
       return listen.pipe(Layer.provideMerge(NodeHttpServer.layer(() => server, { port, host })))
     })
   )
