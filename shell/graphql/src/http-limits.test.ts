@@ -2,7 +2,7 @@ import { Layer } from "effect"
 import { describe, expect, it } from "vitest"
 import { Executor, Health, InProcessEventSystem, MemoryStore } from "@low/core"
 import { wallet } from "@low/functions"
-import { connectRaw, type RawConnection, requestHead } from "@low/testing"
+import { connectRaw, halfSentPost, type RawConnection, requestHead } from "@low/testing"
 import type { HttpLimits } from "./config"
 import { startServer, type RunningServer } from "./run"
 import { serve } from "./server"
@@ -118,23 +118,11 @@ describe("the HTTP server's limits", () => {
 
 const openWallet = (owner: string) => JSON.stringify({ query: `mutation { openWallet(owner: "${owner}") { owner balance } }` })
 
-/** A mutation whose headers have been read by the server (it answered `100 Continue`) and half of whose body is sent. */
-const halfSent = async (url: string, owner: string) => {
-  const body = openWallet(owner)
-  const connection = await connectRaw(url)
-  connection.write(
-    requestHead("POST", "/graphql", { "content-type": "application/json", "content-length": body.length, expect: "100-continue" })
-  )
-  await connection.receive("100 Continue")
-  connection.write(body.slice(0, body.length / 2))
-  return { connection, rest: () => connection.write(body.slice(body.length / 2)) }
-}
-
 describe("closing the server", () => {
   it("given a mutation half sent and an idle connection, when closed, then no new connection, the mutation is answered, then it closes", async () => {
     await withServer({ drainTimeoutMs: 30_000 }, async (server) => {
       const idle = await served(server.url)
-      const mutation = await halfSent(server.url, "in flight")
+      const mutation = await halfSentPost(server.url, openWallet("in flight"))
       let closed = false
       const closing = server.close().then(() => (closed = true))
       // The idle connection is closed at once, by the same call that stops the listening socket.
@@ -153,7 +141,7 @@ describe("closing the server", () => {
 
   it("given a request never finished, when closed, then it is cut after the drain timeout and closing completes", async () => {
     await withServer({ drainTimeoutMs: 500 }, async (server) => {
-      const mutation = await halfSent(server.url, "never finished")
+      const mutation = await halfSentPost(server.url, openWallet("never finished"))
       const start = performance.now()
       await server.close()
       const closedIn = performance.now() - start

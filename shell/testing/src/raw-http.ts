@@ -123,3 +123,24 @@ export const connectRaw = (url: string | URL): Promise<RawConnection> =>
       })
     )
   })
+
+/** A request in flight, stopped halfway through its body. */
+export interface HalfSentRequest {
+  readonly connection: RawConnection
+  /** Sends the rest of the body. */
+  readonly rest: () => void
+}
+
+/**
+ * POSTs `body` (JSON, ASCII) to `url` on a new connection, up to half of it: the server has read the headers when
+ * this resolves, as it answered their `Expect: 100-continue`, so the request is in flight at the server.
+ */
+export const halfSentPost = async (url: string | URL, body: string): Promise<HalfSentRequest> => {
+  const connection = await connectRaw(url)
+  const headers = { "content-type": "application/json", "content-length": body.length, expect: "100-continue" }
+  connection.write(requestHead("POST", new URL(url).pathname, headers))
+  await connection.receive("100 Continue")
+  const half = Math.floor(body.length / 2)
+  connection.write(body.slice(0, half))
+  return { connection, rest: () => connection.write(body.slice(half)) }
+}
