@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { connectRaw, halfSentPost, type ProjectProcess, requestHead, spawnProject } from "@low/testing"
+import { connectRaw, halfSentPost, printed, type ProjectProcess, requestHead, spawnProject } from "@low/testing"
 
 const started: Array<ProjectProcess> = []
 afterEach(async () => {
@@ -32,8 +32,9 @@ describe("SIGTERM to in-memory", () => {
 
     const signalled = performance.now()
     project.child.kill("SIGTERM")
-    // Closing the idle connections and the listening socket is one call: once the one is closed, so is the other.
+    // Idle connections are closed at once; the log line is printed once the listening socket is closed.
     await idle.closed
+    await printed(project, "Draining: new connections refused")
     await expect(connectRaw(url)).rejects.toMatchObject({ code: "ECONNREFUSED" })
     expect(project.child.exitCode, project.output()).toBeNull()
 
