@@ -3,13 +3,16 @@ import { NodeRuntime } from "@effect/platform-node"
 import { Effect, type Layer, ManagedRuntime } from "effect"
 import { Logging } from "@low/core"
 
-/** Runs a server until SIGINT/SIGTERM, then closes it and everything it opened. */
+/**
+ * Runs a server until SIGINT/SIGTERM, then closes it and everything it opened: the server drains first (see `serve`),
+ * then the layers below it close, then the process exits with code 0. A second signal kills it at once.
+ */
 export const runServer = <E>(server: Layer.Layer<HttpServer.HttpServer, E>) =>
   HttpServer.logAddress.pipe(Effect.zipRight(Effect.never), Effect.provide(server), Effect.provide(Logging), (program) =>
     NodeRuntime.runMain(program, { disablePrettyLogger: true })
   )
 
-/** A server started in this process, for tests and benchmarks: its GraphQL URL and a way to stop it. */
+/** A server started in this process, for tests and benchmarks: its GraphQL URL and a way to stop it (draining, as on SIGTERM). */
 export interface RunningServer {
   readonly url: string
   readonly close: () => Promise<void>

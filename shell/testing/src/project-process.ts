@@ -60,3 +60,18 @@ export const spawnProject = (
     }
   }
 }
+
+/** Resolves once `project` has printed `text` (on stdout or stderr); rejects if it exits first. */
+export const printed = (project: ProjectProcess, text: string): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const streams = [project.child.stdout!, project.child.stderr!]
+    const check = () => {
+      if (!project.output().includes(text)) return
+      for (const stream of streams) stream.off("data", check)
+      resolve()
+    }
+    // spawnProject's own listeners come first, so output() already holds each chunk when this one sees it.
+    for (const stream of streams) stream.on("data", check)
+    project.exited.then((code) => reject(new Error(`exited (${code}) before printing ${JSON.stringify(text)}:\n${project.output()}`)))
+    check()
+  })
