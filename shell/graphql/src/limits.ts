@@ -1,8 +1,10 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor"
+import { Schema } from "effect"
 import type { GraphQLArmorRejectCallback } from "@escape.tech/graphql-armor-types"
 import { type DocumentNode, GraphQLError, Kind, type OperationDefinitionNode, type ValidationRule, visit } from "graphql"
 import { type ComplexityEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity"
 import type { Plugin } from "graphql-yoga"
+import type { Domain } from "@low/functions"
 import type { DocumentLimits } from "./config"
 
 /** The code of every document refused by a limit, with `extensions.limit` naming which. */
@@ -21,13 +23,32 @@ const rethrownAs =
 /** Arguments that say how many items a list field returns (the Relay convention). */
 const listSizes = new Set(["first", "last"])
 
-/** A list field costs its selection times the number of items asked for; every other field costs 1 (simpleEstimator). */
-const listSize: ComplexityEstimator = ({ args, childComplexity }) => {
-  for (const name of listSizes) {
-    const size = args[name]
-    if (typeof size === "number") return Math.max(size, 0) * Math.max(childComplexity, 1)
+/**
+ * A list field costs its selection times the number of items asked for; every other field costs 1 (simpleEstimator).
+ * A domain's paged field whose `first` breaks its page size rule fetches nothing (it answers BAD_USER_INPUT), so it
+ * costs 1: the limit never answers in place of the contract's own code.
+ */
+const listSize =
+  (pageSizes: ReadonlyMap<string, (first: unknown) => boolean>): ComplexityEstimator =>
+  ({ type, field, args, childComplexity }) => {
+    const valid = pageSizes.get(`${type.name}.${field.name}`)
+    for (const name of listSizes) {
+      const size = args[name]
+      if (typeof size !== "number") continue
+      if (valid !== undefined && !valid(size)) return 1
+      return Math.max(size, 0) * Math.max(childComplexity, 1)
+    }
   }
-}
+
+/** Each paged field's page size rule, by `Type.field`. */
+const pageSizesOf = (domains: ReadonlyArray<Domain>) =>
+  new Map(
+    domains.flatMap((domain) =>
+      Object.entries(domain.api.pages ?? {}).flatMap(([type, fields]) =>
+        Object.entries(fields).map(([field, page]) => [`${type}.${field}`, Schema.is(page.first)] as const)
+      )
+    )
+  )
 
 /** Whether a list's size in `document` comes from a variable, so that its cost is known only with the variables. */
 const sizedByVariables = (document: DocumentNode) => {
@@ -69,7 +90,8 @@ const maxMutationFields =
  * list's size is one of them: it is worked out just before execution, once per document when it does not depend on
  * them.
  */
-export const useDocumentLimits = (limits: DocumentLimits): Plugin => {
+export const useDocumentLimits = (limits: DocumentLimits, domains: ReadonlyArray<Domain>): Plugin => {
+  const estimators = [listSize(pageSizesOf(domains)), simpleEstimator({ defaultComplexity: 1 })]
   const fixedCost = new WeakMap<DocumentNode, number | "variable">()
   const costOf = (schema: Parameters<typeof getComplexity>[0]["schema"], query: DocumentNode, variables: unknown, operationName?: string) =>
     getComplexity({
@@ -77,7 +99,7 @@ export const useDocumentLimits = (limits: DocumentLimits): Plugin => {
       query,
       variables: (variables ?? {}) as Record<string, unknown>,
       ...(operationName === undefined || operationName === null ? {} : { operationName }),
-      estimators: [listSize, simpleEstimator({ defaultComplexity: 1 })]
+      estimators
     })
 
   return {

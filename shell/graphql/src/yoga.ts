@@ -42,7 +42,7 @@ export const makeYoga = (
     plugins: [
       useJsonRequestsOnly(),
       useBodyLimit(http?.maxBodyBytes ?? defaultHttpLimits.maxBodyBytes),
-      useDocumentLimits({ ...defaultDocumentLimits, ...limits }),
+      useDocumentLimits({ ...defaultDocumentLimits, ...limits }, domains),
       useDocumentCache(),
       usePlainErrors()
     ]

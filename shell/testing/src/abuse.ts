@@ -97,6 +97,13 @@ export const describeAbuse = (projectName: string, url: () => string): void => {
         expect(one.body.errors).toBeUndefined()
       })
 
+      it("given a page size far outside the contract's 1..100, when querying, then BAD_USER_INPUT as the contract says, not a limit", async () => {
+        const id = ids.wallet()
+        await api.openWallet({ owner: "pages", id })
+        const answer = await api.wallet(id, { first: 1_000_000 })
+        expect(answer.body.errors?.[0]?.extensions?.["code"], JSON.stringify(answer.body)).toBe("BAD_USER_INPUT")
+      })
+
       it("given a list size passed as a variable, when it makes the cost too high, then refused; when small, the same document runs", async () => {
         const count = defaultDocumentLimits.maxAliases
         const query = `query ($first: Int) { ${Array.from({ length: count }, (_, i) => `a${i}: wallet(id: "none") { transactions(first: $first) { items { id kind amount balanceAfter } } }`).join(" ")} }`
