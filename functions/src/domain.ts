@@ -103,6 +103,11 @@ export interface Domain {
   readonly api: Api
   readonly errors: Readonly<Record<string, (rejection: any) => ErrorAnswer>>
   readonly examples?: ReadonlyArray<Example>
+  /**
+   * Operations to try the domain with by hand: a GraphQL document of named operations, each runnable on its own,
+   * that GraphiQL opens in a tab of its own. Checked against the served schema when the server starts.
+   */
+  readonly playground?: string
 }
 
 /** A domain, with its error table checked against every rejection its handlers answer with. */

@@ -65,3 +65,26 @@ export const inviteApi: Api = {
 export const inviteErrors: ErrorTable<AlreadyInvited> = {
   AlreadyInvited: (e) => ({ code: "ALREADY_INVITED", message: `${e.email} was invited before.`, extensions: { customerId: e.customerId } })
 }
+
+/** For GraphiQL: an invitation, then the customer looked up by its email however it is spelled. */
+export const invitePlayground = `# Customers. Put the cursor in an operation and press Ctrl+Enter (or pick one with the run button):
+# invite a customer by email (inviting the same email again is ALREADY_INVITED), then look it up.
+
+mutation InviteCustomer {
+  inviteCustomer(email: "ann@example.com") {
+    id
+    email
+    invited
+    invitedAt
+  }
+}
+
+query CustomerByEmail {
+  customerByEmail(email: " Ann@Example.com ") {
+    id
+    email
+    invited
+    invitedAt
+  }
+}
+`

@@ -1,5 +1,5 @@
 import { defineDomain } from "../domain"
-import { inviteApi, inviteErrors, inviteExamples } from "./api"
+import { inviteApi, inviteErrors, inviteExamples, invitePlayground } from "./api"
 import { customerProjector, customersByEmailView, customersView, inviteHandler } from "./invite"
 
 /** Customers invited by email, each email once. */
@@ -10,5 +10,6 @@ export const inviteCustomer = defineDomain({
   views: [customersView, customersByEmailView],
   api: inviteApi,
   errors: inviteErrors,
-  examples: inviteExamples
+  examples: inviteExamples,
+  playground: invitePlayground
 })

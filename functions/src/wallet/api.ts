@@ -146,3 +146,50 @@ export const walletExamples: ReadonlyArray<Example> = [
     ]
   }
 ]
+
+/** For GraphiQL: the README's first steps, one operation each, to run in order with the cursor in each. */
+export const walletPlayground = `# Wallets. Put the cursor in an operation and press Ctrl+Enter (or pick one with the run button):
+# open a wallet, credit it, try a debit larger than its balance (INSUFFICIENT_FUNDS), read it back.
+# Crediting again with commandId "pay-1" applies nothing; opening "ada" again is WALLET_EXISTS.
+
+mutation OpenWallet {
+  openWallet(owner: "Ada", id: "ada") {
+    id
+    owner
+    balance
+    version
+  }
+}
+
+mutation Credit {
+  credit(walletId: "ada", amount: 500, commandId: "pay-1") {
+    balance
+    version
+  }
+}
+
+mutation Debit {
+  debit(walletId: "ada", amount: 900) {
+    balance
+  }
+}
+
+query Wallet {
+  wallet(id: "ada") {
+    id
+    owner
+    balance
+    version
+    transactions(first: 20) {
+      items {
+        kind
+        amount
+        balanceAfter
+        commandId
+        at
+      }
+      nextCursor
+    }
+  }
+}
+`

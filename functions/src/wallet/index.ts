@@ -1,5 +1,5 @@
 import { defineDomain } from "../domain"
-import { walletApi, walletErrors, walletExamples } from "./api"
+import { walletApi, walletErrors, walletExamples, walletPlayground } from "./api"
 import { walletHandler } from "./handler"
 import { balanceProjector, transactionsProjector, transactionsView, walletsView } from "./projectors"
 
@@ -11,5 +11,6 @@ export const wallet = defineDomain({
   views: [walletsView, transactionsView],
   api: walletApi,
   errors: walletErrors,
-  examples: walletExamples
+  examples: walletExamples,
+  playground: walletPlayground
 })

@@ -64,5 +64,20 @@ export const counter = defineDomain({
         { query: COUNTER, variables: { id: run }, data: { counter: { id: run, value: 1002 } } }
       ]
     }
-  ]
+  ],
+  // GraphiQL opens it in a tab of its own.
+  playground: `mutation Increment {
+  increment(counterId: "c1", by: 2, commandId: "first") {
+    id
+    value
+  }
+}
+
+query Counter {
+  counter(id: "c1") {
+    id
+    value
+  }
+}
+`
 })
