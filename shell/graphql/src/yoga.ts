@@ -4,6 +4,7 @@ import { useBodyLimit } from "./body-limit"
 import { type CorsOptions, defaultCors, defaultDocumentLimits, defaultHttpLimits, type ServerOptions } from "./config"
 import { useDocumentCache } from "./document-cache"
 import { answerFailure } from "./errors"
+import { checkPlaygrounds, graphiqlOptions, graphiqlPage } from "./graphiql"
 import { useJsonRequestsOnly } from "./json-only"
 import { useDocumentLimits } from "./limits"
 import { usePlainErrors } from "./plain-errors"
@@ -30,9 +31,15 @@ export const makeYoga = (
       Exit.isSuccess(exit) ? exit.value : runFailure(answerFailure(exit.cause, answers, commandId)).then((error) => Promise.reject(error))
     )
 
+  const schema = createSchema(schemaOf(domains, run))
+  checkPlaygrounds(schema, domains)
+  const graphiql = graphiqlOptions(domains)
   return createYoga({
-    schema: createSchema(schemaOf(domains, run)),
+    schema,
     graphqlEndpoint: "/graphql",
+    graphiql,
+    // Everything GraphiQL needs is in the page: it works offline, and from a bundle.
+    renderGraphiQL: graphiqlPage(graphiql),
     landingPage: false,
     logging: "error",
     cors: corsOf({ ...defaultCors, ...cors }),
