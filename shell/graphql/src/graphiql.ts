@@ -31,7 +31,8 @@ export const checkPlaygrounds = (schema: GraphQLSchema, domains: ReadonlyArray<D
 /**
  * The GraphiQL page with `options`, made on first use and kept: @graphql-yoga/render-graphiql inlines GraphiQL's
  * script, styles, fonts, icon and editor workers into the HTML (some 9 MB), so the page fetches nothing but the API
- * itself, and a server bundle carries it whole. yoga's own page loads all of them from a CDN instead.
+ * itself (yoga's own page loads all of them from a CDN). Imported on first use, so a process that never serves the
+ * page never parses it; a server bundle finds it in a file of its own beside it (shell/tooling/src/build.ts).
  */
 export const graphiqlPage = (options: GraphiQLOptions) => {
   let page: Promise<string> | undefined

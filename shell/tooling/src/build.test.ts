@@ -68,6 +68,10 @@ describe("buildProject", () => {
       body: JSON.stringify({ query: `mutation { openWallet(owner: "Ada") { owner balance } }` })
     })
     expect(await answer.text()).toBe(`{"data":{"openWallet":{"owner":"Ada","balance":0}}}`)
+    // GraphiQL's page, loaded on demand from the file the build wrote beside the bundle.
+    const page = await fetch(`${base}/graphql`, { headers: { accept: "text/html" } })
+    expect(page.status).toBe(200)
+    expect(await page.text()).toContain("YogaGraphiQL.renderYogaGraphiQL(")
 
     child.kill("SIGTERM")
     expect(await exited).toEqual({ code: 0, signal: null })

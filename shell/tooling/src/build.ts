@@ -1,6 +1,6 @@
 // Bundles a project's server, or a tooling script, into one plain-JavaScript file that `node` runs without a
 // TypeScript loader: every dependency inside (one copy of graphql, nothing resolved from pnpm's node_modules at
-// run time), Node builtins and pg-native outside.
+// run time), Node builtins and pg-native outside. A server's few deferred packages go to files of their own beside it.
 import { randomBytes } from "node:crypto"
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
 import { dirname, join, relative } from "node:path"
@@ -15,7 +15,10 @@ export const projectFolder = (name: string): string | undefined => {
   return /^[a-z0-9-]+$/.test(name) && existsSync(join(folder, "src", "main.ts")) ? folder : undefined
 }
 
-/** Where `buildProject` writes a project's server: projects/<name>/dist/main.js (with main.js.map). */
+/**
+ * Where `buildProject` writes a project's server: projects/<name>/dist/main.js (with main.js.map), and beside it
+ * the deferred packages it loads on demand.
+ */
 export const projectOutput = (name: string) => join(root, "projects", name, "dist", "main.js")
 
 /**
@@ -72,6 +75,31 @@ const sourceUrls: Plugin = {
 }
 
 /**
+ * Packages a server imports only on demand, with `import()`, and too large to parse at every start (GraphiQL's page,
+ * some 9 MB of inline script, styles and fonts, costs a process about 300 ms and 50 MB): each is bundled to a file
+ * of its own beside the server, named here, and the server's `import()` loads it from there when first needed.
+ */
+const deferred: Readonly<Record<string, string>> = { "@graphql-yoga/render-graphiql": "graphiql.js" }
+
+/** Records in `found` the entry of each deferred package the server imports, and leaves the import to node at run time. */
+const deferImports = (found: Map<string, string>): Plugin => ({
+  name: "low-defer-imports",
+  setup(b) {
+    const names = Object.keys(deferred).map((name) => name.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"))
+    b.onResolve({ filter: new RegExp(`^(${names.join("|")})$`) }, async ({ path, resolveDir, kind, importer, pluginData }) => {
+      if (pluginData === deferImports) return undefined // the resolve below, finding the package's own entry
+      if (kind !== "dynamic-import")
+        return { errors: [{ text: `${relative(root, importer)} imports ${path} statically; it is loaded only with import()` }] }
+      const resolved = await b.resolve(path, { resolveDir, kind, pluginData: deferImports })
+      if (resolved.errors.length > 0) return { errors: resolved.errors }
+      const file = deferred[path]!
+      found.set(file, resolved.path)
+      return { path: `./${file}`, external: true }
+    })
+  }
+})
+
+/**
  * Writes `file` through a temporary name and a rename, so a process starting it (or another build of the same
  * project, in a test worker beside this one) reads either the old file or the new one, never half of one.
  */
@@ -100,13 +128,21 @@ export const buildProject = async (name: string): Promise<Built> => {
   if (folder === undefined) throw new Error(`no project "${name}" under projects/`)
   const started = performance.now()
   const outfile = projectOutput(name)
+  const found = new Map<string, string>()
   const result = await build({
     ...common,
     stdin: { contents: `import { main } from "./src/main.ts"\nmain()\n`, resolveDir: folder, sourcefile: "server.ts", loader: "ts" },
     outfile,
     banner: { js: serverBanner },
-    plugins: [noImportMeta]
+    plugins: [noImportMeta, deferImports(found)]
   })
+  const besides = await Promise.all(
+    [...found].map(([file, entry]) =>
+      build({ ...common, entryPoints: [entry], outfile: join(dirname(outfile), file), banner: { js: requireBanner } })
+    )
+  )
+  // What the server loads on demand before the server: a bundle never imports a file older than itself.
+  writeOutputs(besides.flatMap((built) => built.outputFiles))
   writeOutputs(result.outputFiles)
   const bytes = result.outputFiles.find((f) => f.path === outfile)?.contents.byteLength ?? 0
   return { file: outfile, bytes, ms: Math.round(performance.now() - started) }
