@@ -67,8 +67,11 @@ export const inviteErrors: ErrorTable<AlreadyInvited> = {
 }
 
 /** For GraphiQL: an invitation, then the customer looked up by its email however it is spelled. */
-export const invitePlayground = `# Customers. Put the cursor in an operation and press Ctrl+Enter (or pick one with the run button):
-# invite a customer by email (inviting the same email again is ALREADY_INVITED), then look it up.
+export const invitePlayground = `# Customers: put the cursor in an operation and press
+# Ctrl+Enter (or pick one with the run button).
+# Invite a customer by email, then look it up, however
+# the email is spelled. The same email again:
+# ALREADY_INVITED.
 
 mutation InviteCustomer {
   inviteCustomer(email: "ann@example.com") {

@@ -148,9 +148,12 @@ export const walletExamples: ReadonlyArray<Example> = [
 ]
 
 /** For GraphiQL: the README's first steps, one operation each, to run in order with the cursor in each. */
-export const walletPlayground = `# Wallets. Put the cursor in an operation and press Ctrl+Enter (or pick one with the run button):
-# open a wallet, credit it, try a debit larger than its balance (INSUFFICIENT_FUNDS), read it back.
-# Crediting again with commandId "pay-1" applies nothing; opening "ada" again is WALLET_EXISTS.
+export const walletPlayground = `# Wallets: put the cursor in an operation and press
+# Ctrl+Enter (or pick one with the run button).
+# Open a wallet, credit it, try a debit larger than its
+# balance (INSUFFICIENT_FUNDS), then read it back.
+# Credit again with commandId "pay-1": nothing applied.
+# OpenWallet again: WALLET_EXISTS.
 
 mutation OpenWallet {
   openWallet(owner: "Ada", id: "ada") {
