@@ -12,7 +12,9 @@ const executable = new Set(["application/json", "application/graphql-response+js
 export const useJsonRequestsOnly = (): Plugin => ({
   onRequest({ request, endResponse, fetchAPI }) {
     if (request.method !== "POST") return
-    const mediaType = request.headers.get("content-type")?.split(";", 1)[0]?.trim().toLowerCase()
+    const contentType = request.headers.get("content-type")
+    if (contentType === "application/json") return // what nearly every client sends
+    const mediaType = contentType?.split(";", 1)[0]?.trim().toLowerCase()
     if (mediaType !== undefined && executable.has(mediaType)) return
     endResponse(
       fetchAPI.Response.json(

@@ -91,6 +91,7 @@ const maxMutationFields =
  * them.
  */
 export const useDocumentLimits = (limits: DocumentLimits, domains: ReadonlyArray<Domain>): Plugin => {
+  const mutationFields = maxMutationFields(limits.maxMutationFields)
   const estimators = [listSize(pageSizesOf(domains)), simpleEstimator({ defaultComplexity: 1 })]
   const fixedCost = new WeakMap<DocumentNode, number | "variable">()
   const costOf = (schema: Parameters<typeof getComplexity>[0]["schema"], query: DocumentNode, variables: unknown, operationName?: string) =>
@@ -110,12 +111,14 @@ export const useDocumentLimits = (limits: DocumentLimits, domains: ReadonlyArray
           maxAliases: { n: limits.maxAliases, onReject: [rethrownAs("maxAliases")] },
           maxDepth: { n: limits.maxDepth, onReject: [rethrownAs("maxDepth")] },
           // The cost below counts list sizes, which Armor's does not.
-          costLimit: { enabled: false }
+          costLimit: { enabled: false },
+          // Introspection is open, so hiding "Did you mean …?" would hide nothing.
+          blockFieldSuggestion: { enabled: false }
         })
       )
     },
     onValidate({ addValidationRule }) {
-      addValidationRule(maxMutationFields(limits.maxMutationFields))
+      addValidationRule(mutationFields)
     },
     onExecute({ args, setResultAndStopExecution }) {
       let cost = fixedCost.get(args.document)

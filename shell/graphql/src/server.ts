@@ -85,13 +85,15 @@ export const serve = (options: ServerOptions) =>
           const yoga = makeYoga(yield* Effect.runtime<RouteServices>(), options)
           const rest = yield* NodeHttpServer.makeHandler(routes)
           const inFlight = new Set<ServerResponse>()
+          // One function for every response (no closure made per request).
+          function answered(this: ServerResponse) {
+            inFlight.delete(this)
+            // Draining: the connection of an answer sent as keep-alive before the drain began is idle now.
+            if (!server.listening) server.closeIdleConnections()
+          }
           const listener = (request: IncomingMessage, response: ServerResponse) => {
             inFlight.add(response)
-            response.once("close", () => {
-              inFlight.delete(response)
-              // Draining: the connection of an answer sent as keep-alive before the drain began is idle now.
-              if (!server.listening) server.closeIdleConnections()
-            })
+            response.once("close", answered)
             if (!server.listening) response.setHeader("connection", "close")
             return pathOf(request.url) === "/graphql" ? void yoga(request, response) : rest(request, response)
           }
