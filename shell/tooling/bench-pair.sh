@@ -1,23 +1,36 @@
 #!/usr/bin/env bash
-# `bash shell/tooling/bench-pair.sh <other checkout> [rounds]`: `pnpm bench graphql` in this checkout and in another
-# (say, a worktree of the last release) at the same time, each pinned to one core with taskset, the cores swapped
-# every round, so both sides meet the same machine. Prints each round's mutations/s, side by side, and the ratio.
+# `bash shell/tooling/bench-pair.sh <other checkout> [rounds] [together|turns]`: `pnpm bench graphql` in this
+# checkout and in another (say, a worktree of the last release), side by side, so both meet the same machine:
+# - together (default): both at once, each pinned to one core with taskset, the cores swapped every round;
+# - turns: one after the other on the whole machine, which goes first alternating every round.
+# Prints each round's mutations/s for both and their ratio.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 other="$(cd "$1" && pwd)"
 rounds="${2:-6}"
+mode="${3:-together}"
 log="$(mktemp -d)"
-run() { # checkout core port output
+run() { # checkout cores port output
   (cd "$1" && BENCH_PORT="$3" taskset -c "$2" bash shell/tooling/bench.sh graphql >"$4" 2>&1)
 }
 rate() { grep -E '^\| [0-9]+ \|' "$1" | head -1 | cut -d'|' -f2 | tr -d ' '; }
-echo "| round | this checkout (core) | other (core) | this / other |"
+echo "| round | this checkout | other | this / other |"
 echo "|---:|---:|---:|---:|"
 for round in $(seq 1 "$rounds"); do
-  a=$(((round + 1) % 2)) b=$((round % 2))
-  run "$here" "$a" 4711 "$log/here-$round" &
-  run "$other" "$b" 4712 "$log/other-$round" &
-  wait
+  if [ "$mode" = turns ]; then
+    if [ $((round % 2)) = 1 ]; then
+      run "$here" 0,1 4711 "$log/here-$round" && run "$other" 0,1 4712 "$log/other-$round"
+    else
+      run "$other" 0,1 4712 "$log/other-$round" && run "$here" 0,1 4711 "$log/here-$round"
+    fi
+    a="" b=""
+  else
+    a=$(((round + 1) % 2)) b=$((round % 2))
+    run "$here" "$a" 4711 "$log/here-$round" &
+    run "$other" "$b" 4712 "$log/other-$round" &
+    wait
+    a=" (core $a)" b=" (core $b)"
+  fi
   x=$(rate "$log/here-$round") y=$(rate "$log/other-$round")
-  echo "| $round | $x ($a) | $y ($b) | $(awk "BEGIN { printf \"%.3f\", $x / $y }") |"
+  echo "| $round | $x$a | $y$b | $(awk "BEGIN { printf \"%.3f\", $x / $y }") |"
 done

@@ -1,9 +1,17 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor"
 import { Schema } from "effect"
 import type { GraphQLArmorRejectCallback } from "@escape.tech/graphql-armor-types"
-import { type DocumentNode, GraphQLError, Kind, type OperationDefinitionNode, type ValidationRule, visit } from "graphql"
+import {
+  type DocumentNode,
+  GraphQLError,
+  type GraphQLSchema,
+  Kind,
+  type OperationDefinitionNode,
+  type ValidationRule,
+  visit
+} from "graphql"
 import { type ComplexityEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity"
-import type { Plugin } from "graphql-yoga"
+import type { GraphQLParams, Plugin } from "graphql-yoga"
 import type { Domain } from "@low/functions"
 import type { DocumentLimits } from "./config"
 
@@ -87,21 +95,33 @@ const maxMutationFields =
  * Refuses documents past `limits` before anything executes, answering 400 with code QUERY_TOO_COMPLEX. Tokens are
  * counted while parsing, aliases, depth and mutation fields while validating (GraphQL Armor, and one rule of its
  * own), so a document the server keeps (see useDocumentCache) is checked once. The cost needs the variables when a
- * list's size is one of them: it is worked out just before execution, once per document when it does not depend on
- * them.
+ * list's size is one of them: it is judged on every request, worked out once per document when it does not depend
+ * on them.
  */
 export const useDocumentLimits = (limits: DocumentLimits, domains: ReadonlyArray<Domain>): Plugin => {
   const mutationFields = maxMutationFields(limits.maxMutationFields)
   const estimators = [listSize(pageSizesOf(domains)), simpleEstimator({ defaultComplexity: 1 })]
-  const fixedCost = new WeakMap<DocumentNode, number | "variable">()
-  const costOf = (schema: Parameters<typeof getComplexity>[0]["schema"], query: DocumentNode, variables: unknown, operationName?: string) =>
-    getComplexity({
-      schema,
-      query,
-      variables: (variables ?? {}) as Record<string, unknown>,
-      ...(operationName === undefined || operationName === null ? {} : { operationName }),
-      estimators
-    })
+  const fixedCost = new WeakMap<DocumentNode, number>()
+
+  /** The document's cost for these parameters; undefined when it has no single operation to cost. */
+  const costOf = (schema: GraphQLSchema, document: DocumentNode, params: Partial<GraphQLParams> = {}) => {
+    const fixed = fixedCost.get(document)
+    if (fixed !== undefined) return fixed
+    let cost: number
+    try {
+      cost = getComplexity({
+        schema,
+        query: document,
+        variables: params.variables ?? {},
+        ...(params.operationName ? { operationName: params.operationName } : {}),
+        estimators
+      })
+    } catch {
+      return undefined // say, several operations and no operationName: execution answers that itself
+    }
+    if (operationsOf(document).length === 1 && !sizedByVariables(document)) fixedCost.set(document, cost)
+    return cost
+  }
 
   return {
     onPluginInit({ addPlugin }) {
@@ -117,25 +137,15 @@ export const useDocumentLimits = (limits: DocumentLimits, domains: ReadonlyArray
         })
       )
     },
-    onValidate({ addValidationRule }) {
+    // The cost is judged with validation, not before execution: a plugin that hooks execution takes every request
+    // through envelop's slower execute path. Judged on every request (validation is skipped for a document the
+    // server keeps), it is a lookup for a document whose cost does not depend on its variables.
+    onValidate({ params: { schema, documentAST }, context, addValidationRule }) {
       addValidationRule(mutationFields)
-    },
-    onExecute({ args, setResultAndStopExecution }) {
-      let cost = fixedCost.get(args.document)
-      if (cost === undefined || cost === "variable") {
-        let computed: number
-        try {
-          computed = costOf(args.schema, args.document, args.variableValues, args.operationName ?? undefined)
-        } catch {
-          // No single operation to cost (say, a missing operationName): execution answers that itself.
-          return
-        }
-        if (cost === undefined)
-          fixedCost.set(args.document, operationsOf(args.document).length === 1 && !sizedByVariables(args.document) ? computed : "variable")
-        cost = computed
-      }
-      if (cost > limits.maxCost)
-        setResultAndStopExecution({ errors: [refused("maxCost", `Cost limit of ${limits.maxCost} exceeded, found ${cost}.`)] })
+      const cost = costOf(schema, documentAST, (context as { params?: GraphQLParams }).params)
+      if (cost === undefined || cost <= limits.maxCost) return
+      const error = refused("maxCost", `Cost limit of ${limits.maxCost} exceeded, found ${cost}.`)
+      return ({ result, setResult }) => setResult([...result, error])
     }
   }
 }
