@@ -3,7 +3,7 @@
 # checkout and in another (say, a worktree of the last release), side by side, so both meet the same machine:
 # - together (default): both at once, each pinned to one core with taskset, the cores swapped every round;
 # - turns: one after the other on the whole machine, which goes first alternating every round.
-# Prints each round's mutations/s for both and their ratio.
+# Prints each round's mutations/s and the server's CPU time per mutation for both, and their ratios.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 other="$(cd "$1" && pwd)"
@@ -13,9 +13,9 @@ log="$(mktemp -d)"
 run() { # checkout cores port output
   (cd "$1" && BENCH_PORT="$3" taskset -c "$2" bash shell/tooling/bench.sh graphql >"$4" 2>&1)
 }
-rate() { grep -E '^\| [0-9]+ \|' "$1" | head -1 | cut -d'|' -f2 | tr -d ' '; }
-echo "| round | this checkout | other | this / other |"
-echo "|---:|---:|---:|---:|"
+column() { grep -E '^\| [0-9]+ \|' "$2" | head -1 | cut -d'|' -f"$1" | tr -d ' '; }
+echo "| round | mutations/s here | there | here / there | server CPU µs/mutation here | there | here / there |"
+echo "|---:|---:|---:|---:|---:|---:|---:|"
 for round in $(seq 1 "$rounds"); do
   if [ "$mode" = turns ]; then
     if [ $((round % 2)) = 1 ]; then
@@ -31,6 +31,8 @@ for round in $(seq 1 "$rounds"); do
     wait
     a=" (core $a)" b=" (core $b)"
   fi
-  x=$(rate "$log/here-$round") y=$(rate "$log/other-$round")
-  echo "| $round | $x$a | $y$b | $(awk "BEGIN { printf \"%.3f\", $x / $y }") |"
+  x=$(column 2 "$log/here-$round") y=$(column 2 "$log/other-$round")
+  u=$(column 5 "$log/here-$round") v=$(column 5 "$log/other-$round")
+  ratio() { awk "BEGIN { printf \"%.3f\", $1 / $2 }"; }
+  echo "| $round | $x$a | $y$b | $(ratio "$x" "$y") | $u | $v | $(ratio "$u" "$v") |"
 done

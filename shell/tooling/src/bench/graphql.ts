@@ -6,6 +6,8 @@ import { pacedLoad, quantile } from "./paced"
 
 export interface GraphqlBenchOptions extends LoadTarget {
   readonly wallets: number
+  /** Wraps the measured load (not the wallets' preparation), e.g. to read the server's CPU time around it. */
+  readonly measured?: <A>(load: () => Promise<A>) => Promise<A>
 }
 
 /** Opens and funds the wallets the load runs against. */
@@ -47,6 +49,7 @@ export const graphqlBench = async (options: GraphqlBenchOptions) => {
     const r = await pacedLoad({ ...options, rate: options.rate }, request, count)
     return {
       requestsPerSecond: Math.round(r.latencies.length / r.seconds),
+      requests: r.latencies.length,
       p50: Math.round(quantile(r.latencies, 0.5)),
       p99: Math.round(quantile(r.latencies, 0.99)),
       non2xx: r.non2xx,
@@ -54,9 +57,11 @@ export const graphqlBench = async (options: GraphqlBenchOptions) => {
       outcomes: Object.fromEntries(codes)
     }
   }
-  const result = await autocannon(graphqlLoad(options, request, count))
+  const measured = options.measured ?? ((load) => load())
+  const result = await measured(() => autocannon(graphqlLoad(options, request, count)))
   return {
     requestsPerSecond: Math.round(result.requests.average),
+    requests: result.requests.total,
     p50: result.latency.p50,
     p99: result.latency.p99,
     non2xx: result.non2xx,

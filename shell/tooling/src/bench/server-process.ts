@@ -1,4 +1,14 @@
+import { readFileSync } from "node:fs"
 import { spawnStart } from "@low/testing"
+
+/**
+ * The CPU time a process has used so far, in milliseconds (user and system, from /proc on Linux): a figure that the
+ * machine's other work moves far less than throughput.
+ */
+const cpuMillis = (pid: number) => {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime and stime, in clock ticks of 1/100 s
+}
 
 /** A project's server in a child process of its own, so load generation does not share its event loop. */
 export const startProjectProcess = async (project: string, port: number, env: Record<string, string> = {}) => {
@@ -17,6 +27,8 @@ export const startProjectProcess = async (project: string, port: number, env: Re
   }
   return {
     url: `${base}/graphql`,
+    /** The server's CPU milliseconds so far (start.sh replaces its shell with the server, so the child is the server). */
+    cpu: () => cpuMillis(child.pid!),
     stop: () =>
       new Promise<void>((resolve) => {
         if (child.exitCode !== null) return resolve()
