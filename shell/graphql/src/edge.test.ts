@@ -133,6 +133,16 @@ describe("limits and CORS as configured", () => {
     expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", limit: "maxMutationFields" })
   })
 
+  it("given JSON with a charset parameter, when posted, then it executes; JSON under another media type does not", async () => {
+    const post = (type: string) =>
+      fetch(server.url, { method: "POST", headers: { "content-type": type }, body: JSON.stringify({ query: "{ __typename }" }) })
+    const withCharset = await post("application/json; charset=utf-8")
+    expect(await withCharset.json()).toStrictEqual({ data: { __typename: "Query" } })
+    const other = await post("application/graphql-response+json")
+    expect(other.status).toBe(415)
+    expect(await other.json()).toMatchObject({ errors: [{ extensions: { code: "UNSUPPORTED_MEDIA_TYPE" } }] })
+  })
+
   it("given the allowed origin, when it asks, then CORS grants it, with credentials as configured; another origin gets nothing", async () => {
     const allowed = await ask(server.url, "{ __typename }", undefined, { origin: "https://app.example" })
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example")

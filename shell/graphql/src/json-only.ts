@@ -1,7 +1,7 @@
 import type { Plugin } from "graphql-yoga"
 
-/** The media types of a request body that may execute: JSON, which a cross-site form or a plain fetch cannot send. */
-const executable = new Set(["application/json", "application/graphql-response+json"])
+/** The media type of a request body that may execute: JSON, which a cross-site form or a plain fetch cannot send. */
+const executable = "application/json"
 
 /**
  * Refuses, with 415 and before anything is read, a POST whose body is not JSON. A web page can make a visitor's
@@ -13,9 +13,9 @@ export const useJsonRequestsOnly = (): Plugin => ({
   onRequest({ request, endResponse, fetchAPI }) {
     if (request.method !== "POST") return
     const contentType = request.headers.get("content-type")
-    if (contentType === "application/json") return // what nearly every client sends
-    const mediaType = contentType?.split(";", 1)[0]?.trim().toLowerCase()
-    if (mediaType !== undefined && executable.has(mediaType)) return
+    if (contentType === executable) return // what nearly every client sends
+    // yoga itself reads the media type as written, case included.
+    if (contentType?.split(";", 1)[0]?.trim() === executable) return
     endResponse(
       fetchAPI.Response.json(
         {
