@@ -6,12 +6,14 @@ import type { Domain } from "@low/functions"
  * above what the contract's own operations need and far below what hurts the server.
  */
 export interface DocumentLimits {
-  /** Aliased fields in one document. */
+  /** Aliased fields in one operation. */
   readonly maxAliases: number
   /** Nesting of selections. */
   readonly maxDepth: number
   /** Lexical tokens in one document. */
   readonly maxTokens: number
+  /** Directives (`@include`, `@skip`, …) in one operation. */
+  readonly maxDirectives: number
   /** The estimated cost: one per field, times the `first` of every list above it. */
   readonly maxCost: number
   /** Root fields of one mutation operation: each is a command. */
@@ -45,6 +47,7 @@ export const defaultDocumentLimits: DocumentLimits = {
   maxAliases: 15,
   maxDepth: 10,
   maxTokens: 1_000,
+  maxDirectives: 50,
   maxCost: 5_000,
   maxMutationFields: 5
 }
@@ -83,7 +86,7 @@ export const portConfig = Config.integer("PORT").pipe(Config.withDefault(4000))
  * | variable | default |
  * | --- | --- |
  * | `PORT`, `HOST` | 4000, 0.0.0.0 |
- * | `GRAPHQL_MAX_ALIASES`, `GRAPHQL_MAX_DEPTH`, `GRAPHQL_MAX_TOKENS`, `GRAPHQL_MAX_COST`, `GRAPHQL_MAX_MUTATION_FIELDS` | see `defaultDocumentLimits` |
+ * | `GRAPHQL_MAX_ALIASES`, `GRAPHQL_MAX_DEPTH`, `GRAPHQL_MAX_TOKENS`, `GRAPHQL_MAX_DIRECTIVES`, `GRAPHQL_MAX_COST`, `GRAPHQL_MAX_MUTATION_FIELDS` | see `defaultDocumentLimits` |
  * | `HTTP_MAX_BODY_BYTES`, `HTTP_HEADERS_TIMEOUT_MS`, `HTTP_REQUEST_TIMEOUT_MS`, `HTTP_KEEP_ALIVE_TIMEOUT_MS`, `HTTP_MAX_CONNECTIONS`, `HTTP_DRAIN_TIMEOUT_MS` | see `defaultHttpLimits` |
  * | `CORS_ORIGINS` (comma-separated), `CORS_CREDENTIALS` | none, false |
  */
@@ -94,6 +97,7 @@ export const serverConfig: Config.Config<Omit<ServerOptions, "domains">> = Confi
     maxAliases: positive("GRAPHQL_MAX_ALIASES", defaultDocumentLimits.maxAliases),
     maxDepth: positive("GRAPHQL_MAX_DEPTH", defaultDocumentLimits.maxDepth),
     maxTokens: positive("GRAPHQL_MAX_TOKENS", defaultDocumentLimits.maxTokens),
+    maxDirectives: positive("GRAPHQL_MAX_DIRECTIVES", defaultDocumentLimits.maxDirectives),
     maxCost: positive("GRAPHQL_MAX_COST", defaultDocumentLimits.maxCost),
     maxMutationFields: positive("GRAPHQL_MAX_MUTATION_FIELDS", defaultDocumentLimits.maxMutationFields)
   }),

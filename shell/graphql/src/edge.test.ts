@@ -55,6 +55,7 @@ describe("server options from the environment", () => {
       GRAPHQL_MAX_ALIASES: "3",
       GRAPHQL_MAX_DEPTH: "4",
       GRAPHQL_MAX_TOKENS: "50",
+      GRAPHQL_MAX_DIRECTIVES: "7",
       GRAPHQL_MAX_COST: "60",
       GRAPHQL_MAX_MUTATION_FIELDS: "1",
       HTTP_MAX_BODY_BYTES: "1000",
@@ -70,7 +71,7 @@ describe("server options from the environment", () => {
       Either.right({
         port: 8080,
         host: "127.0.0.1",
-        limits: { maxAliases: 3, maxDepth: 4, maxTokens: 50, maxCost: 60, maxMutationFields: 1 },
+        limits: { maxAliases: 3, maxDepth: 4, maxTokens: 50, maxDirectives: 7, maxCost: 60, maxMutationFields: 1 },
         http: {
           maxBodyBytes: 1000,
           headersTimeoutMs: 2000,
@@ -123,6 +124,25 @@ describe("limits and CORS as configured", () => {
       if (refused) expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", limit: "maxCost" })
       else expect(answer.body).toStrictEqual({ data: { wallet: null } })
     }
+  })
+
+  it("given a costly selection behind @include, when sent excluded, then included, then excluded and included again, then every inclusion is refused", async () => {
+    const query = 'query ($x: Boolean!) { wallet(id: "x") { transactions(first: 20) @include(if: $x) { items { id amount } } } }'
+    for (const [x, refused] of [
+      [false, false],
+      [true, true],
+      [false, false],
+      [true, true]
+    ] as const) {
+      const answer = await ask(server.url, query, { x })
+      if (refused) expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", limit: "maxCost" })
+      else expect(answer.body).toStrictEqual({ data: { wallet: null } })
+    }
+  })
+
+  it("given more directives than allowed, when posted, then QUERY_TOO_COMPLEX names them", async () => {
+    const answer = await ask(server.url, `{ __typename ${"@include(if: true) ".repeat(60)} }`)
+    expect(answer.body.errors?.[0]?.extensions).toMatchObject({ code: "QUERY_TOO_COMPLEX", limit: "maxDirectives" })
   })
 
   it("given two mutation fields where one is allowed, when posted through a fragment, then refused", async () => {

@@ -8,6 +8,7 @@ import {
   Kind,
   type OperationDefinitionNode,
   type ValidationRule,
+  type ValueNode,
   visit
 } from "graphql"
 import { type ComplexityEstimator, getComplexity, simpleEstimator } from "graphql-query-complexity"
@@ -58,12 +59,25 @@ const pageSizesOf = (domains: ReadonlyArray<Domain>) =>
     )
   )
 
-/** Whether a list's size in `document` comes from a variable, so that its cost is known only with the variables. */
-const sizedByVariables = (document: DocumentNode) => {
+/**
+ * Whether the cost of `document` depends on its variables: a list whose size is one, or a directive (`@include`,
+ * `@skip`) whose argument uses one, since the cost counts only what the variables let through.
+ */
+const costDependsOnVariables = (document: DocumentNode) => {
   let found = false
+  const usesVariable = (value: ValueNode) => {
+    visit(value, {
+      Variable() {
+        found = true
+      }
+    })
+  }
   visit(document, {
     Argument(argument) {
-      if (listSizes.has(argument.name.value) && argument.value.kind === Kind.VARIABLE) found = true
+      if (listSizes.has(argument.name.value)) usesVariable(argument.value)
+    },
+    Directive(directive) {
+      for (const argument of directive.arguments ?? []) usesVariable(argument.value)
     }
   })
   return found
@@ -95,8 +109,8 @@ const maxMutationFields =
  * Refuses documents past `limits` before anything executes, answering 400 with code QUERY_TOO_COMPLEX. Tokens are
  * counted while parsing, aliases, depth and mutation fields while validating (GraphQL Armor, and one rule of its
  * own), so a document the server keeps (see useDocumentCache) is checked once. The cost needs the variables when a
- * list's size is one of them: it is judged on every request, worked out once per document when it does not depend
- * on them.
+ * list's size or an @include/@skip is one of them: it is judged on every request, worked out once per document when
+ * it does not depend on them.
  */
 export const useDocumentLimits = (limits: DocumentLimits, domains: ReadonlyArray<Domain>): Plugin => {
   const mutationFields = maxMutationFields(limits.maxMutationFields)
@@ -119,7 +133,7 @@ export const useDocumentLimits = (limits: DocumentLimits, domains: ReadonlyArray
     } catch {
       return undefined // say, several operations and no operationName: execution answers that itself
     }
-    if (operationsOf(document).length === 1 && !sizedByVariables(document)) fixedCost.set(document, cost)
+    if (operationsOf(document).length === 1 && !costDependsOnVariables(document)) fixedCost.set(document, cost)
     return cost
   }
 
@@ -130,6 +144,7 @@ export const useDocumentLimits = (limits: DocumentLimits, domains: ReadonlyArray
           maxTokens: { n: limits.maxTokens, onReject: [rethrownAs("maxTokens")] },
           maxAliases: { n: limits.maxAliases, onReject: [rethrownAs("maxAliases")] },
           maxDepth: { n: limits.maxDepth, onReject: [rethrownAs("maxDepth")] },
+          maxDirectives: { n: limits.maxDirectives, onReject: [rethrownAs("maxDirectives")] },
           // The cost below counts list sizes, which Armor's does not.
           costLimit: { enabled: false },
           // Introspection is open, so hiding "Did you mean …?" would hide nothing.
