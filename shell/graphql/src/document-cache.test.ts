@@ -48,7 +48,7 @@ describe("document cache", () => {
     expect(validated()).toBe(2)
   })
 
-  it("given texts past the bound, when the least recently used comes again, then it is parsed and validated again and answered", async () => {
+  it("given texts past the bound, when the one not asked for since comes again, then it is parsed and validated again and answered", async () => {
     const documents = ["a", "b", "c"].map((n) => `{ hello(name: "${n}") }`)
     const { ask, validated } = server(2 * documents[0]!.length)
     await ask(documents[0]!)
