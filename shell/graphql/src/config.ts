@@ -72,6 +72,8 @@ export interface ServerOptions {
   readonly limits?: Partial<DocumentLimits>
   readonly http?: Partial<HttpLimits>
   readonly cors?: Partial<CorsOptions>
+  /** Whether GET /graphql in a browser serves GraphiQL (a page of some 9 MB); true unless told. */
+  readonly graphiql?: boolean
 }
 
 const positive = (name: string, fallback: number) =>
@@ -89,6 +91,7 @@ export const portConfig = Config.integer("PORT").pipe(Config.withDefault(4000))
  * | `GRAPHQL_MAX_ALIASES`, `GRAPHQL_MAX_DEPTH`, `GRAPHQL_MAX_TOKENS`, `GRAPHQL_MAX_DIRECTIVES`, `GRAPHQL_MAX_COST`, `GRAPHQL_MAX_MUTATION_FIELDS` | see `defaultDocumentLimits` |
  * | `HTTP_MAX_BODY_BYTES`, `HTTP_HEADERS_TIMEOUT_MS`, `HTTP_REQUEST_TIMEOUT_MS`, `HTTP_KEEP_ALIVE_TIMEOUT_MS`, `HTTP_MAX_CONNECTIONS`, `HTTP_DRAIN_TIMEOUT_MS` | see `defaultHttpLimits` |
  * | `CORS_ORIGINS` (comma-separated), `CORS_CREDENTIALS` | none, false |
+ * | `GRAPHIQL` | true |
  */
 export const serverConfig: Config.Config<Omit<ServerOptions, "domains">> = Config.all({
   port: portConfig,
@@ -109,6 +112,7 @@ export const serverConfig: Config.Config<Omit<ServerOptions, "domains">> = Confi
     maxConnections: positive("HTTP_MAX_CONNECTIONS", defaultHttpLimits.maxConnections),
     drainTimeoutMs: positive("HTTP_DRAIN_TIMEOUT_MS", defaultHttpLimits.drainTimeoutMs)
   }),
+  graphiql: Config.boolean("GRAPHIQL").pipe(Config.withDefault(true)),
   cors: Config.all({
     origins: Config.array(Config.string(), "CORS_ORIGINS").pipe(Config.withDefault([])),
     credentials: Config.boolean("CORS_CREDENTIALS").pipe(Config.withDefault(false))

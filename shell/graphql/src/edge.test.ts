@@ -43,7 +43,8 @@ describe("server options from the environment", () => {
         host: "0.0.0.0",
         limits: defaultDocumentLimits,
         http: defaultHttpLimits,
-        cors: { origins: [], credentials: false }
+        cors: { origins: [], credentials: false },
+        graphiql: true
       })
     )
   })
@@ -65,7 +66,8 @@ describe("server options from the environment", () => {
       HTTP_MAX_CONNECTIONS: "5",
       HTTP_DRAIN_TIMEOUT_MS: "6000",
       CORS_ORIGINS: "https://a.example,https://b.example",
-      CORS_CREDENTIALS: "true"
+      CORS_CREDENTIALS: "true",
+      GRAPHIQL: "false"
     })
     expect(read).toStrictEqual(
       Either.right({
@@ -80,7 +82,8 @@ describe("server options from the environment", () => {
           maxConnections: 5,
           drainTimeoutMs: 6000
         },
-        cors: { origins: ["https://a.example", "https://b.example"], credentials: true }
+        cors: { origins: ["https://a.example", "https://b.example"], credentials: true },
+        graphiql: false
       })
     )
   })
@@ -167,8 +170,29 @@ describe("limits and CORS as configured", () => {
     const allowed = await ask(server.url, "{ __typename }", undefined, { origin: "https://app.example" })
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example")
     expect(allowed.headers.get("access-control-allow-credentials")).toBe("true")
+    expect(allowed.headers.get("vary")).toContain("Origin")
     const other = await ask(server.url, "{ __typename }", undefined, { origin: "https://other.example" })
     expect(other.headers.get("access-control-allow-origin")).toBeNull()
     expect(other.headers.get("access-control-allow-credentials")).toBeNull()
+    expect(other.headers.get("vary")).toContain("Origin")
+  })
+})
+
+describe("GraphiQL as configured", () => {
+  const page = (url: string) => fetch(url, { headers: { accept: "text/html" } })
+
+  it("given the default, when a browser asks for /graphql, then it gets GraphiQL; given graphiql: false, then it does not", async () => {
+    const served = await inMemory({})
+    const off = await inMemory({ graphiql: false })
+    try {
+      const on = await page(served.url)
+      expect(on.headers.get("content-type")).toContain("text/html")
+      expect(await on.text()).toContain("GraphiQL")
+      const refused = await page(off.url)
+      expect(refused.headers.get("content-type") ?? "").not.toContain("text/html")
+      expect(await refused.text()).not.toContain("GraphiQL")
+    } finally {
+      await Promise.all([served.close(), off.close()])
+    }
   })
 })

@@ -1,5 +1,5 @@
 import { Exit, Runtime } from "effect"
-import { createSchema, createYoga, type CORSOptions } from "graphql-yoga"
+import { createSchema, createYoga, type CORSOptions, type Plugin } from "graphql-yoga"
 import { useBodyLimit } from "./body-limit"
 import { type CorsOptions, defaultCors, defaultDocumentLimits, defaultHttpLimits, type ServerOptions } from "./config"
 import { useDocumentCache } from "./document-cache"
@@ -19,10 +19,17 @@ const corsOf =
     return origin !== null && origins.includes(origin) ? { origin: [origin], credentials, methods: ["GET", "POST"] } : false
   }
 
+/** Tells caches that an answer depends on the Origin, once some origins get a CORS grant and others do not. */
+const useVaryOrigin = ({ origins }: CorsOptions): Plugin => ({
+  onResponse({ response }) {
+    if (origins.length > 0) response.headers.append("vary", "Origin")
+  }
+})
+
 /** A graphql-yoga server for the API of the options' domains, resolving through the command bus and the views. */
 export const makeYoga = (
   runtime: Runtime.Runtime<RouteServices>,
-  { domains, limits, http, cors }: Pick<ServerOptions, "domains" | "limits" | "http" | "cors">
+  { domains, limits, http, cors, graphiql: served = true }: Pick<ServerOptions, "domains" | "limits" | "http" | "cors" | "graphiql">
 ) => {
   const exitOf = Runtime.runPromiseExit(runtime)
   const runFailure = Runtime.runPromise(runtime)
@@ -34,20 +41,22 @@ export const makeYoga = (
   const schema = createSchema(schemaOf(domains, run))
   checkPlaygrounds(schema, domains)
   const graphiql = graphiqlOptions(domains)
+  const corsOptions = { ...defaultCors, ...cors }
   return createYoga({
     schema,
     graphqlEndpoint: "/graphql",
-    graphiql,
+    graphiql: served ? graphiql : false,
     // Everything GraphiQL needs is in the page: it works offline, and from a bundle.
     renderGraphiQL: graphiqlPage(graphiql),
     landingPage: false,
     logging: "error",
-    cors: corsOf({ ...defaultCors, ...cors }),
+    cors: corsOf(corsOptions),
     // yoga's own limit re-streams every body; this one reads a Content-Length and streams only chunked bodies.
     maxRequestBodySize: false,
     parserAndValidationCache: false,
     plugins: [
       useJsonRequestsOnly(),
+      useVaryOrigin(corsOptions),
       useBodyLimit(http?.maxBodyBytes ?? defaultHttpLimits.maxBodyBytes),
       useDocumentLimits({ ...defaultDocumentLimits, ...limits }, domains),
       useDocumentCache(),
