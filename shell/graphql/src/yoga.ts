@@ -19,10 +19,10 @@ const corsOf =
     return origin !== null && origins.includes(origin) ? { origin: [origin], credentials, methods: ["GET", "POST"] } : false
   }
 
-/** Tells caches that an answer depends on the Origin, once some origins get a CORS grant and others do not. */
-const useVaryOrigin = ({ origins }: CorsOptions): Plugin => ({
+/** Tells caches that an answer depends on the Origin: used once some origins get a CORS grant and others do not. */
+const useVaryOrigin = (): Plugin => ({
   onResponse({ response }) {
-    if (origins.length > 0) response.headers.append("vary", "Origin")
+    response.headers.append("vary", "Origin")
   }
 })
 
@@ -56,7 +56,7 @@ export const makeYoga = (
     parserAndValidationCache: false,
     plugins: [
       useJsonRequestsOnly(),
-      useVaryOrigin(corsOptions),
+      ...(corsOptions.origins.length > 0 ? [useVaryOrigin()] : []),
       useBodyLimit(http?.maxBodyBytes ?? defaultHttpLimits.maxBodyBytes),
       useDocumentLimits({ ...defaultDocumentLimits, ...limits }, domains),
       useDocumentCache(),
