@@ -79,6 +79,15 @@ export interface ServerOptions {
 const positive = (name: string, fallback: number) =>
   Config.integer(name).pipe(Config.validate({ message: "a whole number above 0", validation: (n) => n > 0 }), Config.withDefault(fallback))
 
+/** Whether `text` is an origin as browsers send it: scheme, host and port only, e.g. `https://app.example.com`. */
+const isOrigin = (text: string) => {
+  try {
+    return new URL(text).origin === text
+  } catch {
+    return false
+  }
+}
+
 /** The port from PORT (default 4000). */
 export const portConfig = Config.integer("PORT").pipe(Config.withDefault(4000))
 
@@ -114,7 +123,12 @@ export const serverConfig: Config.Config<Omit<ServerOptions, "domains">> = Confi
   }),
   graphiql: Config.boolean("GRAPHIQL").pipe(Config.withDefault(true)),
   cors: Config.all({
-    origins: Config.array(Config.string(), "CORS_ORIGINS").pipe(Config.withDefault([])),
+    origins: Config.array(
+      Config.string().pipe(
+        Config.validate({ message: "an origin such as https://app.example.com (no path, no trailing slash)", validation: isOrigin })
+      ),
+      "CORS_ORIGINS"
+    ).pipe(Config.withDefault([])),
     credentials: Config.boolean("CORS_CREDENTIALS").pipe(Config.withDefault(false))
   })
 })

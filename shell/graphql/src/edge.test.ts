@@ -91,7 +91,9 @@ describe("server options from the environment", () => {
   it.each([
     ["GRAPHQL_MAX_ALIASES", "0"],
     ["HTTP_MAX_BODY_BYTES", "lots"],
-    ["CORS_CREDENTIALS", "maybe"]
+    ["CORS_CREDENTIALS", "maybe"],
+    ["CORS_ORIGINS", "https://app.example/"],
+    ["CORS_ORIGINS", "app.example"]
   ])("given %s=%s, when read, then a configuration error naming it", (name, value) => {
     const read = fromEnv({ [name]: value })
     expect(Either.isLeft(read)).toBe(true)
