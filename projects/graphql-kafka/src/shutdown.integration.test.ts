@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { dropTestData, envOf, requireServices, testSettings } from "@low/kafka/testing"
-import { connectRaw, gql, halfSentPost, printed, spawnProject, type ProjectProcess } from "@low/testing"
+import { connectRaw, listening, gql, halfSentPost, printed, spawnProject, type ProjectProcess } from "@low/testing"
 
 const settings = testSettings("shutdown")
 const started: Array<ProjectProcess> = []
@@ -9,10 +9,7 @@ const started: Array<ProjectProcess> = []
 const start = async (env: Record<string, string> = {}) => {
   const project = spawnProject("graphql-kafka", { env: { ...envOf(settings), ...env } })
   started.push(project)
-  const url = await Promise.race([
-    project.url,
-    project.exited.then((code) => Promise.reject(new Error(`exited (${code}) before it listened:\n${project.output()}`)))
-  ])
+  const url = await listening(project)
   return { project, url }
 }
 

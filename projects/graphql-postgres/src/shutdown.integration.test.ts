@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
-import { connectRaw, halfSentPost, printed, type ProjectProcess, requestHead, spawnProject } from "@low/testing"
+import { connectRaw, halfSentPost, listening, printed, type ProjectProcess, requestHead, spawnProject } from "@low/testing"
 import { accepted, acceptedNull } from "@low/testing/conformance/expectations"
 import { documents, makeApi, makeIds } from "@low/testing/conformance/fixtures"
 import { startServerProcess, type ServerProcess } from "./testing/server-process"
@@ -29,10 +29,7 @@ describe("SIGTERM to graphql-postgres", () => {
   }, async () => {
     draining = spawnProject("graphql-postgres", { env: { DATABASE_URL: database.url, HTTP_DRAIN_TIMEOUT_MS: String(drainTimeoutMs) } })
     const project = draining
-    const url = await Promise.race([
-      project.url,
-      project.exited.then((code) => Promise.reject(new Error(`exited (${code}) before it listened:\n${project.output()}`)))
-    ])
+    const url = await listening(project)
     const idle = await connectRaw(url)
     idle.write(requestHead("GET", "/healthz"))
     expect((await idle.response()).status).toBe(200)

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest"
-import { connectRaw, halfSentPost, printed, type ProjectProcess, requestHead, spawnProject } from "@low/testing"
+import { connectRaw, listening, halfSentPost, printed, type ProjectProcess, requestHead, spawnProject } from "@low/testing"
 
 const started: Array<ProjectProcess> = []
 afterEach(async () => {
@@ -10,10 +10,7 @@ afterEach(async () => {
 const start = async (env: Record<string, string>) => {
   const project = spawnProject("in-memory", { env })
   started.push(project)
-  const url = await Promise.race([
-    project.url,
-    project.exited.then((code) => Promise.reject(new Error(`exited (${code}) before it listened:\n${project.output()}`)))
-  ])
+  const url = await listening(project)
   return { project, url }
 }
 

@@ -61,6 +61,15 @@ export const spawnProject = (
   }
 }
 
+/** The project's GraphQL URL once it listens; rejects, with what it printed, if it exits first. */
+export const listening = (project: ProjectProcess): Promise<string> =>
+  Promise.race([
+    project.url,
+    project.exited.then((code) =>
+      Promise.reject(new Error(`exited (${code ?? project.child.signalCode}) before it listened:\n${project.output()}`))
+    )
+  ])
+
 /** Resolves once `project` has printed `text` (on stdout or stderr); rejects if it exits first. */
 export const printed = (project: ProjectProcess, text: string): Promise<void> =>
   new Promise((resolve, reject) => {

@@ -1,4 +1,4 @@
-import { spawnProject } from "@low/testing"
+import { listening, spawnProject } from "@low/testing"
 
 /** The project running as a child process, as it runs in production: one instance among many. */
 export interface ServerProcess {
@@ -13,10 +13,7 @@ export const startServerProcess = async (databaseUrl: string, timeoutMs = 90_000
   const started = spawnProject("graphql-postgres", { env: { DATABASE_URL: databaseUrl } })
   let timer: NodeJS.Timeout | undefined
   const url = await Promise.race([
-    started.url,
-    started.exited.then((code) =>
-      Promise.reject(new Error(`server exited (${code ?? started.child.signalCode}) before it listened:\n${started.output()}`))
-    ),
+    listening(started),
     new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         started.child.kill("SIGKILL")
