@@ -11,11 +11,11 @@
  * grant; a body over the limit is 413; a client that never finishes its headers is cut off; a malformed request gets
  * a clear code and nothing internal; and through all of it the server stays healthy and its memory bounded.
  */
-import { connect } from "node:net"
 import { describe, expect, it } from "vitest"
 import { defaultDocumentLimits, defaultHttpLimits } from "@low/graphql"
 import { documents, makeApi, makeIds } from "./conformance/fixtures"
 import { gql } from "./graphql-client"
+import { connectRaw, requestHead } from "./raw-http"
 
 /** The code of a document refused by a limit. */
 const tooComplex = "QUERY_TOO_COMPLEX"
@@ -223,25 +223,13 @@ export const describeAbuse = (projectName: string, url: () => string): void => {
       })
 
       it("given a client that sends part of its headers and then nothing, when it waits, then the server cuts it off at the headers timeout", async () => {
-        const target = new URL(url())
-        const { ms, result } = await timed(
-          () =>
-            new Promise<string>((resolve, reject) => {
-              const socket = connect(Number(target.port), target.hostname, () =>
-                socket.write(`POST /graphql HTTP/1.1\r\nHost: ${target.host}\r\n`)
-              )
-              let answer = ""
-              socket.on("data", (chunk) => (answer += chunk.toString()))
-              socket.on("close", () => resolve(answer))
-              socket.on("error", reject)
-              socket.setTimeout(35_000, () => {
-                socket.destroy()
-                reject(new Error("still open after 35 s"))
-              })
-            })
-        )
+        const connection = await connectRaw(url())
+        const start = performance.now()
+        connection.write(requestHead("POST", "/graphql", {}, false))
+        const ms = (await connection.closed) - start
         expect(ms).toBeLessThan(defaultHttpLimits.headersTimeoutMs + 2_000)
-        expect(result === "" || result.startsWith("HTTP/1.1 408")).toBe(true)
+        const answer = connection.received()
+        expect(answer === "" || answer.startsWith("HTTP/1.1 408")).toBe(true)
         await healthy(url())
       })
     })
