@@ -30,7 +30,7 @@ export interface HttpLimits {
   readonly requestTimeoutMs: number
   /** An idle keep-alive connection is closed after this many milliseconds. */
   readonly keepAliveTimeoutMs: number
-  /** Connections open at once; more are refused. */
+  /** Connections open at once; one more is closed as soon as it is accepted. */
   readonly maxConnections: number
   /** On SIGTERM, in-flight requests get this many milliseconds to finish before the connections are cut. */
   readonly drainTimeoutMs: number
