@@ -90,19 +90,21 @@ describe("GraphiQL at GET /graphql", () => {
     expect(opened.body).toEqual({ data: { openWallet: { id } } })
 
     page = await openPage()
-    await page.goto(`${origin}/graphql`)
+    // The page inlines some 9 MB of script: on a machine busy with other tests, parsing it can outlast Playwright's
+    // 30 s default for the "load" event, so the wait is for the response, then for the editors themselves.
+    await page.goto(`${origin}/graphql`, { waitUntil: "commit", timeout: 60_000 })
     // GraphiQL has rendered its editors (with the CDN page, it stays at "Loading…").
     await page
       .locator(".graphiql-query-editor .view-lines")
       .first()
-      .waitFor({ timeout: 60_000 })
+      .waitFor({ timeout: 120_000 })
       .catch((error: Error) =>
         Promise.reject(new Error(`GraphiQL did not render; refused elsewhere: ${JSON.stringify(elsewhere)}`, { cause: error }))
       )
 
     // One tab per domain, each opening with the domain's playground.
-    await expect.poll(() => page.locator(".graphiql-tab").allInnerTexts()).toEqual(["OpenWallet", "InviteCustomer"])
-    await expect.poll(() => editorText(".graphiql-query-editor"), { timeout: 20_000 }).toContain("mutation OpenWallet {")
+    await expect.poll(() => page.locator(".graphiql-tab").allInnerTexts(), { timeout: 30_000 }).toEqual(["OpenWallet", "InviteCustomer"])
+    await expect.poll(() => editorText(".graphiql-query-editor"), { timeout: 30_000 }).toContain("mutation OpenWallet {")
 
     // Replace the document with a query of the wallet opened above, and run it.
     const query = `query ReadBack { wallet(id: "${id}") { id owner balance } }`
@@ -111,12 +113,12 @@ describe("GraphiQL at GET /graphql", () => {
     // Cleared first: a "{" typed over a selection would wrap it in braces.
     await page.keyboard.press("Delete")
     await page.keyboard.type(query)
-    await expect.poll(() => editorText(".graphiql-query-editor")).toBe(query)
+    await expect.poll(() => editorText(".graphiql-query-editor"), { timeout: 30_000 }).toBe(query)
     // GraphiQL has taken the new document's operation (the tab bears its name): Ctrl+Enter runs ReadBack.
-    await expect.poll(() => page.locator(".graphiql-tab").allInnerTexts()).toEqual(["ReadBack", "InviteCustomer"])
+    await expect.poll(() => page.locator(".graphiql-tab").allInnerTexts(), { timeout: 30_000 }).toEqual(["ReadBack", "InviteCustomer"])
     await page.keyboard.press("ControlOrMeta+Enter")
 
-    await expect.poll(() => editorText(".graphiql-response"), { timeout: 20_000 }).toContain(`"owner": "${owner}"`)
+    await expect.poll(() => editorText(".graphiql-response"), { timeout: 30_000 }).toContain(`"owner": "${owner}"`)
     const answer = JSON.parse(await editorText(".graphiql-response"))
     expect(answer).toEqual({ data: { wallet: { id, owner, balance: 0 } } })
 
@@ -134,5 +136,5 @@ describe("GraphiQL at GET /graphql", () => {
     )
     expect(fetched).toBe("refused")
     expect(elsewhere).toEqual(["https://cdn.example.com/asset.js"])
-  }, 120_000)
+  }, 240_000)
 })
