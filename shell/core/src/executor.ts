@@ -15,6 +15,7 @@ import { canonicalJson } from "./canonical-json"
 import { IdempotencyConflict, Unavailable, type WriteConflict } from "./errors"
 import { EventStore, type Committed } from "./event-store"
 import { makeKeyedLock } from "./keyed-lock"
+import { conflictMetricsOf } from "./metrics"
 import { recordedWrites, writeRecorder } from "./recorded-writes"
 import { readThrough } from "./state-cache"
 
@@ -189,9 +190,12 @@ export class Executor extends Context.Tag("low/core/Executor")<
 
           /** A write that met a concurrent one: this very command, accepted meanwhile, or a reason to try again. */
           const afterConflict = (conflict: WriteConflict) => {
-            const tryAgain = Effect.catchIf(lock(id.entity, attempt(false)), isConflict, (again) => acceptedBefore(store, id, again))
+            const { conflicted, retried } = conflictMetricsOf(handler.name)
+            const tryAgain = Effect.catchIf(lock(id.entity, Effect.zipRight(retried, attempt(false))), isConflict, (again) =>
+              acceptedBefore(store, id, again)
+            )
             return Effect.catchIf(acceptedBefore(store, id, conflict), isConflict, (e) =>
-              retryAfter(e, tryAgain, { schedule: retries, while: isConflict })
+              Effect.zipRight(conflicted, retryAfter(e, tryAgain, { schedule: retries, while: isConflict }))
             )
           }
 

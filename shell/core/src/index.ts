@@ -18,3 +18,15 @@ export { withStateCache } from "./state-cache"
 export { makeMemoryStore, MemoryStore } from "./memory/store"
 export { InProcessEventSystem, type InProcessOptions } from "./event-system/in-process"
 export { makeDeadlines, type Deadline } from "./event-system/deadlines"
+export {
+  histograms,
+  levels,
+  projectionLag,
+  sampledOnScrape,
+  sampleMetrics,
+  totals,
+  type Labels,
+  type Level,
+  type Observed,
+  type Total
+} from "./metrics"

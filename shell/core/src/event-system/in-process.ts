@@ -5,6 +5,7 @@ import { CommandBus } from "../command-bus"
 import { Timeout } from "../errors"
 import type { Committed } from "../event-store"
 import { Executor, type AnyHandler, type AnyProjector, type Outcome } from "../executor"
+import { projectionLag, sampledOnScrape } from "../metrics"
 import { makeDeadlines, type Deadline } from "./deadlines"
 import { makeMailbox, type Mailbox } from "./mailbox"
 import { makeWatermark, type Watermark } from "./watermark"
@@ -83,6 +84,8 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         const deliveries = makeMailbox<Delivery>()
         source.subscribers.push(deliveries)
         source.marks.push(mark)
+        const lag = projectionLag({ projector: projector.name })
+        yield* sampledOnScrape(Effect.sync(() => lag.set(source.seq - mark.position)))
         yield* deliveries.take(1024).pipe(
           Effect.map((batch) => {
             let last = 0
