@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from "node:crypto"
 import { type Clock, Context, Effect, Either, Option, Schema } from "effect"
-import { CommandBus, Views, type BadInput } from "@low/core"
+import { CommandBus, Views } from "@low/core"
 import type { Args, Doc, Envelope, MutationApi, NewIds, PageApi, QueryApi } from "@low/functions"
 import { decodeArgs, decodeCommandId, decodeCursor, encodeCursor } from "./arguments"
+import { meterOf } from "./command-metrics"
 
 /** What a route asks of the deployment: the command bus and the read side. */
 export type RouteServices = CommandBus | Views
@@ -34,32 +35,31 @@ const viewAfter = (views: Views["Type"], name: string, key: string) =>
     Option.isSome(found) ? Effect.succeed(found.value) : Effect.dieMessage(`${name}/${key} missing after its command was accepted`)
   )
 
-const refused = (error: BadInput): Routed<never> => ({ effect: Effect.fail(error) })
-
 /**
  * A mutation's route: validated arguments become a command, the command bus answers once it is written and
  * projected, and the mutation returns the view's document. Every mutation comes this way, so it takes few steps:
  * arguments are decoded on the spot (a bad one fails before any effect runs), then the clock and both services
- * are read in two steps.
+ * are read in two steps. Its outcome and time to answer are counted by handler (see `command-metrics`).
  */
 export const routeMutation = (api: MutationApi, args: Args): Routed<Doc> => {
+  const started = performance.now()
+  const meter = meterOf(api.handler)
   const given = decodeCommandId(args["commandId"])
-  if (Either.isLeft(given)) return refused(given.left)
+  if (Either.isLeft(given)) return { effect: meter.failures(started, Effect.fail(given.left)) }
   // The commandId the answer names for a retry, made here when the client sent none: the ids the command creates
   // derive from it, so a retry with it creates nothing new.
   const commandId = given.right ?? randomUUID()
   const decided = decodeArgs(api.command, api.input(args, derivedFrom(commandId)))
-  if (Either.isLeft(decided)) return refused(decided.left)
+  if (Either.isLeft(decided)) return { effect: meter.failures(started, Effect.fail(decided.left)) }
   const command = decided.right
   const effect = Effect.clockWith((clock) =>
     Effect.contextWithEffect((services: Context.Context<RouteServices>) =>
-      Effect.zipRight(
-        Context.get(services, CommandBus).send(api.handler, command, envelopeFor(clock, commandId)),
-        viewAfter(Context.get(services, Views), api.view, api.key(command))
+      Effect.flatMap(Context.get(services, CommandBus).send(api.handler, command, envelopeFor(clock, commandId)), (outcome) =>
+        meter.answered(outcome, started, viewAfter(Context.get(services, Views), api.view, api.key(command)))
       )
     )
   )
-  return { effect, commandId }
+  return { effect: meter.failures(started, effect), commandId }
 }
 
 /** A query's route: the document its arguments name, or null. */

@@ -1,21 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { failing, Health } from "@low/core"
+import { operationsRoutes, PrometheusMetrics } from "@low/telemetry"
 import { defaultHttpLimits, type HttpLimits, type ServerOptions } from "./config"
 import type { RouteServices } from "./routes"
 import { makeYoga } from "./yoga"
 
-const healthz = Effect.gen(function* () {
-  const down = yield* failing(yield* Health)
-  return yield* down.length === 0
-    ? HttpServerResponse.json({ status: "ok" })
-    : HttpServerResponse.json({ status: "unavailable", failing: down }, { status: 503 })
-})
-
-/** Every route but the contract's: GET /healthz. */
-export const routes = HttpRouter.empty.pipe(HttpRouter.get("/healthz", healthz))
+/** Every route but the contract's: GET /healthz and GET /metrics. */
+export const routes = operationsRoutes
 
 const pathOf = (url = "/") => {
   const query = url.indexOf("?")
@@ -104,6 +96,6 @@ export const serve = (options: ServerOptions) =>
         })
       )
       // NodeHttpServer's finalizer, which runs after the drain, would close the server too, waiting without a limit.
-      return listen.pipe(Layer.provideMerge(NodeHttpServer.layer(() => server, { port, host })))
+      return listen.pipe(Layer.provide(PrometheusMetrics.layer), Layer.provideMerge(NodeHttpServer.layer(() => server, { port, host })))
     })
   )
