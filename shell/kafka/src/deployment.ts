@@ -9,6 +9,7 @@ import { KafkaCommandBus } from "./command-bus"
 import { namesOf, type KafkaSettings, type Role } from "./config"
 import { runHandlers } from "./handler"
 import { runProjectors } from "./projector"
+import { lagMetrics } from "./lag-metrics"
 
 export interface KafkaDeploymentOptions {
   readonly domains: ReadonlyArray<Domain>
@@ -79,21 +80,23 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
   )
   const bus = KafkaCommandBus({ handlers, projectedChannels: new Set(projectors.map((p) => p.reads)) })
   const base = Layer.provideMerge(store, infrastructure)
-  return { bus, consumers, health, prepared, base }
+  const lags = lagMetrics(handlers, projectors)
+  return { bus, consumers, health, lags, prepared, base }
 }
 
 /**
  * The Kafka deployment: Kafka carries commands and events, Redis holds state, outbox, read models and replies.
  * `server` gives a bff what it serves GraphQL with (and runs this process's other roles beside it); `workers`
- * runs handlers and/or projectors alone. Topics are created on start.
+ * runs handlers and/or projectors alone, with the health checks a metrics server asks. Topics are created on start;
+ * consumer and projection lags are read on every metrics scrape.
  */
 export const KafkaDeployment = {
   server: (options: KafkaDeploymentOptions) => {
-    const { bus, consumers, health, prepared, base } = partsOf(options)
-    return Layer.mergeAll(bus, consumers, health).pipe(Layer.provide(prepared), Layer.provideMerge(base))
+    const { bus, consumers, health, lags, prepared, base } = partsOf(options)
+    return Layer.mergeAll(bus, consumers, health, lags).pipe(Layer.provide(prepared), Layer.provideMerge(base))
   },
   workers: (options: KafkaDeploymentOptions) => {
-    const { consumers, prepared, base } = partsOf(options)
-    return consumers.pipe(Layer.provide(prepared), Layer.provide(base))
+    const { consumers, health, lags, prepared, base } = partsOf(options)
+    return Layer.mergeAll(consumers, health, lags).pipe(Layer.provide(prepared), Layer.provide(base))
   }
 }
