@@ -2,6 +2,7 @@ import { Context, Effect, Layer, Schedule } from "effect"
 import pg from "pg"
 import { PortFailure } from "@low/functions"
 import type { HealthCheck } from "@low/core"
+import { poolMetrics } from "./pool-metrics"
 
 /** How to reach Postgres and how long to wait for it. */
 export interface PgOptions {
@@ -97,6 +98,7 @@ export class Pg extends Context.Tag("low/postgres/Pg")<Pg, PgClient>() {
         Effect.sync(() => client(makePool(options))),
         ({ pool }) => Effect.promise(() => pool.end().catch(() => undefined))
       ).pipe(
+        Effect.tap(({ pool }) => poolMetrics(pool)),
         Effect.tap((pg) =>
           pg.query({ text: "select 1" }).pipe(
             Effect.tapError((e) => Effect.logWarning("waiting for postgres", { error: String(e.cause) })),

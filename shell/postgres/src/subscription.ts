@@ -2,6 +2,7 @@ import { Duration, Effect, Schedule } from "effect"
 import type { PortFailure } from "@low/functions"
 import type { Committed } from "@low/core"
 import type { PgClient } from "./pool"
+import { subscriptionMetrics } from "./subscription-metrics"
 
 /** How far a subscriber has read: the last event's transaction id and position. */
 export interface Checkpoint {
@@ -113,6 +114,8 @@ export const subscribe = <E, R>(pg: PgClient, options: SubscriptionOptions<E, R>
   // However long the older transaction runs, the events it held back are delivered within this of its end.
   const heldPoll = Duration.min(idle, Duration.decode(options.heldPoll ?? "1 second"))
   let heldFor = 0
+  // Where the subscription is, for its lag metric: unknown until its checkpoint is loaded.
+  let at: Checkpoint | undefined
   const step = (from: Checkpoint): Effect.Effect<Checkpoint, E | PortFailure, R> =>
     Effect.gen(function* () {
       const { events, next } = yield* readAfter(pg, from, batch)
@@ -125,14 +128,24 @@ export const subscribe = <E, R>(pg: PgClient, options: SubscriptionOptions<E, R>
       heldFor = 0
       yield* options.handle(events)
       yield* saveCheckpoint(pg, options.name, next)
+      at = next
       return next
     })
-  const loop = Effect.flatMap(loadCheckpoint(pg, options.name), (start) => Effect.iterate(start, { while: () => true, body: step }))
-  return loop.pipe(
+  const loop = Effect.flatMap(loadCheckpoint(pg, options.name), (start) => {
+    at = start
+    return Effect.iterate(start, { while: () => true, body: step })
+  })
+  const running = loop.pipe(
     // A handler that throws is retried like one that fails: the checkpoint stays before its batch.
     Effect.catchAllDefect((defect) => Effect.fail(defect)),
     Effect.tapError((error) => Effect.logWarning("subscription failed; resuming", { name: options.name, error: String(error) })),
     Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("5 seconds")))),
     Effect.zipRight(Effect.never)
   ) as Effect.Effect<never, never, R>
+  return Effect.scoped(
+    Effect.zipRight(
+      subscriptionMetrics(pg, options.name, () => at),
+      running
+    )
+  )
 }
