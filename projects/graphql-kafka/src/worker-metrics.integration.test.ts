@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startServer, type RunningServer } from "@low/graphql"
+import { namesOf } from "@low/kafka"
+import { dropTestData, envOf, requireServices, testSettings } from "@low/kafka/testing"
+import { eventually, gql, listening, spawnProject, type ProjectProcess } from "@low/testing"
+import { metricsUrl, parseExposition, scrape } from "@low/testing/metrics"
+import { testDomains } from "./testing/domains"
+import { GraphqlKafka } from "./main"
+
+const settings = testSettings("workers")
+const names = namesOf(settings)
+let workers: ProjectProcess | undefined
+let bff: RunningServer | undefined
+let base = ""
+
+beforeAll(async () => {
+  await requireServices()
+  // A process without the bff role serves no API: with METRICS_PORT (0: any free port) it serves /metrics and /healthz.
+  workers = spawnProject("graphql-kafka", {
+    args: ["--role", "handler,projector"],
+    env: { ...envOf(settings), KAFKA_CLIENT_ID: `${settings.clientId}-workers`, METRICS_PORT: "0" }
+  })
+  base = new URL("/", await listening(workers)).toString()
+  bff = await startServer(GraphqlKafka({ port: 0, domains: testDomains }, settings, ["bff"]))
+}, 240_000)
+
+afterAll(async () => {
+  await bff?.close()
+  await workers?.stop()
+  await dropTestData(settings)
+}, 120_000)
+
+describe("graphql-kafka workers with METRICS_PORT", () => {
+  it("given a handler and projector process, when GET /healthz and /graphql, then healthy, and no API", async () => {
+    const health = await fetch(new URL("/healthz", base))
+    expect(health.status, await health.text()).toBe(200)
+    expect((await fetch(new URL("/graphql", base), { method: "POST" })).status).toBe(404)
+  })
+
+  it("given mutations sent through a bff, when the workers' /metrics is read, then each group's lag on each topic is there and falls to 0, and Kafka and Redis are up", async () => {
+    const id = `w-${settings.clientId}`
+    const opened = await gql(bff!.url, `mutation { openWallet(owner: "Ada", id: "${id}") { id } }`)
+    expect(opened.body.errors, workers!.output().slice(-2000)).toBeUndefined()
+    for (let i = 0; i < 3; i++)
+      expect((await gql(bff!.url, `mutation { credit(walletId: "${id}", amount: 1) { balance } }`)).body.errors).toBeUndefined()
+    const lag = (metrics: ReturnType<typeof parseExposition>, group: string, topic: string) => {
+      const sample = metrics
+        .samples("low_kafka_consumer_lag_messages")
+        .find((s) => s.labels?.["group"] === group && s.labels["topic"] === topic)
+      return sample === undefined ? undefined : Number(sample.value)
+    }
+    const read = async () => parseExposition((await scrape(metricsUrl(base))).text)
+    const caughtUp = (metrics: ReturnType<typeof parseExposition>) =>
+      lag(metrics, names.handlersGroup, names.topic("wallet-commands")) === 0 &&
+      lag(metrics, names.projectorsGroup, names.topic("wallet-events")) === 0 &&
+      metrics.value("low_projection_lag_events", { projector: "wallet-balance" }) === 0
+    await eventually(async () => caughtUp(await read()), { what: "the workers' lags at 0", withinMs: 30_000, everyMs: 250 })
+    const metrics = await read()
+    expect(lag(metrics, names.handlersGroup, names.topic("customer-commands"))).toBe(0)
+    expect(metrics.value("low_dependency_up", { dependency: "kafka" })).toBe(1)
+    expect(metrics.value("low_dependency_up", { dependency: "redis" })).toBe(1)
+    // The handler process answered no mutation: the bff counts them.
+    expect(metrics.samples("low_commands_total")).toEqual([])
+  })
+})
