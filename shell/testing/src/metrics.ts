@@ -50,7 +50,7 @@ export const scrape = async (url: string) => {
 /**
  * Every sample of an exposition, by sample name (`x_bucket`, `x_count` apart). The parser merges the series of a
  * labelled histogram into one and drops their labels, so samples are read from the text without its TYPE lines,
- * after which each sample name is a family of its own; the families and their types come from parsing it whole.
+ * where each run of one sample name is a family of its own; the families and their types come from parsing it whole.
  */
 export const parseExposition = (text: string) => {
   const families = parsePrometheusTextFormat(text) as ReadonlyArray<Family>
@@ -60,7 +60,9 @@ export const parseExposition = (text: string) => {
       .filter((line) => !line.startsWith("# TYPE "))
       .join("\n")
   ) as ReadonlyArray<Family>
-  const samples = new Map(flat.map((family) => [family.name, family.metrics]))
+  // A histogram's series come as _count, _sum, _bucket per label set, so one sample name comes back as several families.
+  const samples = new Map<string, Array<Sample>>()
+  for (const family of flat) samples.set(family.name, [...(samples.get(family.name) ?? []), ...family.metrics])
   /** The value of the sample `name` whose labels are exactly `labels` (0 when there is none yet). */
   const value = (name: string, labels: Readonly<Record<string, string>> = {}) => {
     const found = (samples.get(name) ?? []).find((s) => sameLabels(s.labels ?? {}, labels))
