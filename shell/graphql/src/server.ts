@@ -2,9 +2,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
-import { failing, Health } from "@low/core"
+import { failing, Health, Tracing } from "@low/core"
 import { defaultHttpLimits, type HttpLimits, type ServerOptions } from "./config"
 import type { RouteServices } from "./routes"
+import { requestSpans } from "./request-span"
 import { makeYoga } from "./yoga"
 
 const healthz = Effect.gen(function* () {
@@ -82,7 +83,9 @@ export const serve = (options: ServerOptions) =>
       const server = nodeServer(limits)
       const listen = Layer.scopedDiscard(
         Effect.gen(function* () {
-          const yoga = makeYoga(yield* Effect.runtime<RouteServices>(), options)
+          const runtime = yield* Effect.runtime<RouteServices>()
+          const yoga = makeYoga(runtime, options)
+          const requestSpan = (yield* Tracing) ? requestSpans(runtime, "/graphql") : undefined
           const rest = yield* NodeHttpServer.makeHandler(routes)
           const inFlight = new Set<ServerResponse>()
           // One function for every response (no closure made per request).
@@ -95,7 +98,10 @@ export const serve = (options: ServerOptions) =>
             inFlight.add(response)
             response.once("close", answered)
             if (!server.listening) response.setHeader("connection", "close")
-            return pathOf(request.url) === "/graphql" ? void yoga(request, response) : rest(request, response)
+            if (pathOf(request.url) !== "/graphql") return rest(request, response)
+            return requestSpan === undefined
+              ? void yoga(request, response)
+              : void yoga(request, response, { requestSpan: requestSpan(request, response) })
           }
           server.on("request", listener)
           // Finalizers run last-added first: the drain runs while the listener still answers.

@@ -1,1 +1,9 @@
-export {}
+export {
+  spanOfTraceparent,
+  traceparentOf,
+  tracingConfig,
+  tracingFromEnv,
+  tracingTo,
+  type OtlpProtocol,
+  type TracingConfig
+} from "./tracing"
