@@ -14,7 +14,7 @@ beforeAll(async () => {
 })
 afterAll(() => server?.close())
 
-const OPEN = "mutation ($id: ID!) { openWallet(owner: \"Ada\", id: $id) { id } }"
+const OPEN = 'mutation ($id: ID!) { openWallet(owner: "Ada", id: $id) { id } }'
 const CREDIT = "mutation ($id: ID!) { credit(walletId: $id, amount: 5) { balance } }"
 
 /** The trace of the request whose HTTP span carries `traceId`, once its HTTP span has ended. */

@@ -1,15 +1,16 @@
-import { Duration, Effect, Runtime, Schedule } from "effect"
-import { Partitioners, type EachBatchPayload, type KafkaMessage } from "kafkajs"
-import { Executor, type AnyHandler, type ExecutorPorts } from "@low/core"
+import { Duration, Effect, Runtime, Schedule, type Tracer } from "effect"
+import { Partitioners, type EachBatchPayload, type KafkaMessage, type Message } from "kafkajs"
+import { Executor, Tracing, type AnyHandler, type ExecutorPorts } from "@low/core"
 import { call, RedisClient } from "./redis/client"
 import { keysOf } from "./redis/keys"
 import { RedisStore } from "./redis/store"
 import { kafkaCall, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
-import { makeDecide, routeOf } from "./delivery"
+import { makeDecide, routeOf, type Decided, type Route } from "./delivery"
 import { CommandMessage, decodeJson } from "./messages"
 import { makeSender } from "./sender"
+import { consumerSpan, endSpans, producerSpan, traceHeaders } from "./tracing"
 
 const parse = decodeJson(CommandMessage)
 
@@ -17,6 +18,16 @@ interface Delivery {
   readonly lane: string
   readonly delivery: CommandMessage
   readonly stale: boolean
+  readonly message: KafkaMessage
+}
+
+/** What a delivery decided and, with spans recorded, the span it was processed in. */
+type Processed = Decided & { readonly span?: Tracer.Span }
+
+/** A decided delivery, and the producer span its events go out under when spans are recorded. */
+interface Sent {
+  readonly d: Processed
+  readonly sending?: Tracer.Span
 }
 
 /**
@@ -56,11 +67,36 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     const readable = (message: KafkaMessage): Array<Delivery> => {
       try {
         const stale = Date.now() - Number(message.timestamp) > ttl
-        return [{ lane: message.key?.toString() ?? "", delivery: parse(message.value?.toString() ?? ""), stale }]
+        return [{ lane: message.key?.toString() ?? "", delivery: parse(message.value?.toString() ?? ""), stale, message }]
       } catch (cause) {
         Runtime.runFork(runtime)(Effect.logError("unreadable command skipped", { offset: message.offset, cause: String(cause) }))
         return []
       }
+    }
+
+    // With spans recorded, each delivery is processed in a consumer span continuing the trace of the bff that sent
+    // it; its events go out under a producer span, child of that one, whose trace their headers carry on. The
+    // spans end once the batch is written (events, replies), as the delivery's processing does.
+    const tracing = yield* Tracing
+    const processed = (payload: EachBatchPayload, route: Route, d: Delivery): Effect.Effect<Processed, unknown, ExecutorPorts> =>
+      tracing
+        ? Effect.flatMap(consumerSpan(payload.batch, names.handlersGroup, d.message), (span) =>
+            Effect.map(Effect.withParentSpan(decide(route, d.delivery, d.stale), span), (decided) => ({ ...decided, span }))
+          )
+        : decide(route, d.delivery, d.stale)
+    /** The events to publish, each with the trace of the producer span it was sent under, if any. */
+    const eventMessages = (sent: ReadonlyArray<Sent>): Array<Message> => {
+      // A command delivered twice in one batch comes back as a duplicate while its events still wait here.
+      const events = new Map<string, Message>()
+      for (const { d, sending } of sent)
+        for (const e of d.events)
+          events.set(
+            e.id,
+            sending === undefined
+              ? { key: d.key, value: JSON.stringify(e) }
+              : { key: d.key, value: JSON.stringify(e), headers: traceHeaders(sending) }
+          )
+      return [...events.values()]
     }
 
     const handleBatch = (payload: EachBatchPayload) =>
@@ -78,12 +114,23 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
           seen.add(d.delivery.attempt)
           lanes.set(d.lane, [...(lanes.get(d.lane) ?? []), d])
         })
-        const decided = (yield* Effect.forEach(lanes.values(), (lane) => Effect.forEach(lane, (d) => decide(route, d.delivery, d.stale)), {
+        const decided = (yield* Effect.forEach(lanes.values(), (lane) => Effect.forEach(lane, (d) => processed(payload, route, d)), {
           concurrency: "unbounded"
         })).flat()
-        // A command delivered twice in one batch comes back as a duplicate while its events still wait here.
-        const events = new Map(decided.flatMap((d) => d.events.map((e) => [e.id, { key: d.key, value: JSON.stringify(e) }] as const)))
-        yield* publish(route.out, [...events.values()])
+        if (!tracing) return yield* written(route, decided, eventMessages(decided.map((d) => ({ d }))))
+        const sent = yield* Effect.forEach(decided, (d) =>
+          d.events.length === 0
+            ? Effect.succeed<Sent>({ d })
+            : Effect.map(producerSpan(route.out, d.key, d.span), (sending): Sent => ({ d, sending }))
+        )
+        const spans = sent.flatMap(({ d, sending }) => [d.span, sending].filter((span) => span !== undefined))
+        yield* Effect.onExit(written(route, decided, eventMessages(sent)), (exit) => endSpans(spans, exit))
+      })
+
+    /** The batch's events published, then marked published and the replies written. */
+    const written = (route: Route, decided: ReadonlyArray<Processed>, messages: ReadonlyArray<Message>) =>
+      Effect.gen(function* () {
+        yield* publish(route.out, messages)
         const pipeline = redis.pipeline()
         for (const { delivery, entity, reply, events } of decided) {
           if (events.length > 0) store.outbox.markPublished(pipeline, entity, delivery.envelope.commandId)

@@ -57,11 +57,11 @@ interface OtlpTraces {
 
 const kinds = ["internal", "internal", "server", "client", "producer", "consumer"] as const
 
-const valueOf = (value: OtlpValue) =>
+const plainValue = (value: OtlpValue) =>
   value.stringValue ?? (value.intValue === undefined ? undefined : Number(value.intValue)) ?? value.doubleValue ?? value.boolValue
 
 const attributesOf = (attributes: ReadonlyArray<OtlpAttribute> = []) =>
-  Object.fromEntries(attributes.map(({ key, value }) => [key, valueOf(value)]))
+  Object.fromEntries(attributes.map(({ key, value }) => [key, plainValue(value)]))
 
 /** The spans of one OTLP/JSON export request. */
 export const spansOfOtlpJson = (body: OtlpTraces): Array<SpanRecord> =>
