@@ -17,7 +17,7 @@ import { EventStore, type Committed } from "./event-store"
 import { makeKeyedLock } from "./keyed-lock"
 import { recordedWrites, writeRecorder } from "./recorded-writes"
 import { readThrough } from "./state-cache"
-import { spanOptions, Tracing } from "./tracing"
+import { spanOptions, traceparentOf, Tracing } from "./tracing"
 
 export type { AnyHandler, AnyProjector } from "@low/functions"
 
@@ -139,13 +139,14 @@ interface Steps {
     envelope: Envelope,
     then: (decided: Either.Either<ReadonlyArray<any>, unknown>) => Effect.Effect<A, E, R>
   ) => Effect.Effect<A, E, R>
-  readonly commit: <A, E, R>(write: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+  /** Runs the commit `write` makes, given the traceparent of the span it runs in, if any. */
+  readonly commit: <A, E, R>(write: (traceparent: string | undefined) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
 }
 
 const plainSteps: Steps = {
   lookup: (handler, command, envelope) => handler.lookup(command, envelope),
   operate: (handler, command, looked, envelope, then) => then(handler.operate(command, looked, envelope)),
-  commit: (write) => write
+  commit: (write) => write(undefined)
 }
 
 const tracedSteps: Steps = {
@@ -159,7 +160,7 @@ const tracedSteps: Steps = {
       ),
       then
     ),
-  commit: (write) => Effect.withSpan(write, "commit", spanOptions())
+  commit: (write) => Effect.useSpan("commit", spanOptions(), (span) => Effect.withParentSpan(write(traceparentOf(span)), span))
 }
 
 /** A command's run in a span naming its handler, entity and commandId. */
@@ -211,7 +212,7 @@ export class Executor extends Context.Tag("low/core/Executor")<
             Effect.flatMap(steps.lookup(handler, command, envelope), (looked) =>
               steps.operate(handler, command, looked, envelope, (decided) => {
                 if (Either.isLeft(decided)) return rejected(decided.left, fresh)
-                return steps.commit(
+                return steps.commit((traceparent) =>
                   Effect.flatMap(recordedWrites(handler.write(command, looked, decided.right)), (ops) =>
                     Effect.map(
                       store.commit({
@@ -221,7 +222,8 @@ export class Executor extends Context.Tag("low/core/Executor")<
                         at: envelope.at,
                         ops,
                         events: handler.event,
-                        project: projectionOf(handler)
+                        project: projectionOf(handler),
+                        traceparent
                       }),
                       (events): Outcome => ({ _tag: "Applied", events })
                     )

@@ -1,4 +1,4 @@
-import { Context, Effect, type Tracer } from "effect"
+import { Clock, Context, Effect, Exit, type Tracer } from "effect"
 
 /**
  * Whether this process records spans. Off by default; the telemetry layer turns it on when it has somewhere to send
@@ -16,3 +16,15 @@ export const spanWhen =
   (name: string, options?: Tracer.SpanOptions) =>
   <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     tracing ? Effect.withSpan(effect, name, spanOptions(options)) : effect
+
+/** The W3C `traceparent` of a span: how its trace continues in another process, or in an event read later. */
+export const traceparentOf = (span: Tracer.AnySpan) => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
+
+/** Ends `spans` now, as `exit` says (a failure marks them failed). */
+export const endSpans = (spans: Iterable<Tracer.Span>, exit: Exit.Exit<unknown, unknown>) =>
+  Effect.flatMap(Clock.currentTimeNanos, (now) =>
+    Effect.sync(() => {
+      const ended = Exit.isSuccess(exit) ? Exit.void : exit
+      for (const span of spans) span.end(now, ended)
+    })
+  )

@@ -1,6 +1,6 @@
 import { Duration, Effect, Runtime, Schedule, type Tracer } from "effect"
 import { Partitioners, type EachBatchPayload, type KafkaMessage, type Message } from "kafkajs"
-import { Executor, Tracing, type AnyHandler, type ExecutorPorts } from "@low/core"
+import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts } from "@low/core"
 import { call, RedisClient } from "./redis/client"
 import { keysOf } from "./redis/keys"
 import { RedisStore } from "./redis/store"
@@ -10,7 +10,7 @@ import { runConsumer } from "./consumer"
 import { makeDecide, routeOf, type Decided, type Route } from "./delivery"
 import { CommandMessage, decodeJson } from "./messages"
 import { makeSender } from "./sender"
-import { consumerSpan, endSpans, producerSpan, traceHeaders } from "./tracing"
+import { consumerSpan, producerSpan, traceHeaders } from "./tracing"
 
 const parse = decodeJson(CommandMessage)
 

@@ -1,14 +1,14 @@
 import { Effect, Runtime, Schedule, Schema } from "effect"
 import type { EachBatchPayload, KafkaMessage } from "kafkajs"
 import type { StoredEvent } from "@low/functions"
-import { Tracing, type AnyHandler, type AnyProjector } from "@low/core"
+import { endSpans, Tracing, type AnyHandler, type AnyProjector } from "@low/core"
 import { pushChanges, pushMark, pushPublish, ScriptArgs } from "./redis/lua"
 import { RedisStore } from "./redis/store"
 import { KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
 import { decodeJson, EventMessage } from "./messages"
-import { consumerSpan, endSpans } from "./tracing"
+import { consumerSpan } from "./tracing"
 
 // One script call per this many events: long enough to amortize the round trip, short enough not to stall Redis.
 const chunk = 256

@@ -1,7 +1,7 @@
-import { Clock, Effect, Exit, type Tracer } from "effect"
+import { Effect, type Tracer } from "effect"
 import type { IHeaders, KafkaMessage } from "kafkajs"
-import { spanOptions } from "@low/core"
-import { spanOfTraceparent, traceparentOf } from "@low/telemetry"
+import { spanOptions, traceparentOf } from "@low/core"
+import { spanOfTraceparent } from "@low/telemetry"
 
 // Spans of messages as OpenTelemetry's messaging semantic conventions name them: "send <topic>" of kind producer
 // and "process <topic>" of kind consumer, the trace carried from one to the other in a `traceparent` header.
@@ -47,12 +47,3 @@ export const consumerSpan = (batch: { readonly topic: string; readonly partition
     })
   )
 }
-
-/** Ends `spans` now, as `exit` says (a failure marks them failed). */
-export const endSpans = (spans: Iterable<Tracer.Span>, exit: Exit.Exit<unknown, unknown>) =>
-  Effect.flatMap(Clock.currentTimeNanos, (now) =>
-    Effect.sync(() => {
-      const ended = Exit.isSuccess(exit) ? Exit.void : exit
-      for (const span of spans) span.end(now, ended)
-    })
-  )

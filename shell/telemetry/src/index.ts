@@ -1,6 +1,5 @@
 export {
   spanOfTraceparent,
-  traceparentOf,
   tracingConfig,
   tracingFromEnv,
   tracingTo,

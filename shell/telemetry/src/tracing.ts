@@ -78,9 +78,6 @@ export const tracingFromEnv = (serviceName: string, attributes: Record<string, s
     )
   )
 
-/** The W3C `traceparent` of a span: how its trace continues in another process. */
-export const traceparentOf = (span: Tracer.AnySpan) => `00-${span.traceId}-${span.spanId}-${span.sampled ? "01" : "00"}`
-
 /** The span a W3C `traceparent` names, to continue its trace in this process; undefined when missing or invalid. */
 export const spanOfTraceparent = (header: string | undefined): Tracer.ExternalSpan | undefined => {
   const context = header === undefined ? null : parseTraceParent(header)
