@@ -79,14 +79,28 @@ describe("traces: graphql-kafka in three processes", () => {
 
     const commandsTopic = names.topic("wallet-commands")
     const eventsTopic = names.topic("wallet-events")
+    // Each process exports on its own schedule: wait for every span the trace should have, from all three.
+    const expected = [
+      "POST /graphql",
+      "route Mutation.credit",
+      "wait wallet-events",
+      `send ${commandsTopic}`,
+      `process ${commandsTopic}`,
+      "command wallet",
+      "lookup",
+      "operate",
+      "commit",
+      `send ${eventsTopic}`,
+      `process ${eventsTopic}`
+    ]
     let trace: ReadonlyArray<SpanRecord> = []
     await eventually(
       () => {
         trace = receiver.spans().filter((s) => s.traceId === traceId)
-        return trace.some((s) => s.name === "POST /graphql") && trace.some((s) => s.name === `process ${eventsTopic}`)
+        return expected.every((name) => trace.some((s) => s.name === name))
       },
-      { what: `the spans of trace ${traceId} from the bff and the projector`, withinMs: 30_000, everyMs: 100 }
-    )
+      { what: `the spans of trace ${traceId} from the bff, the handler and the projector`, withinMs: 30_000, everyMs: 100 }
+    ).catch((error: Error) => Promise.reject(new Error(`${error.message}; received: ${trace.map((s) => s.name).join(", ")}`)))
 
     // The bff: the request, its route, the wait, and the command's message sent.
     const request = spanNamed(trace, "POST /graphql")
@@ -116,5 +130,6 @@ describe("traces: graphql-kafka in three processes", () => {
     expect(rolesOf(processEvent)).toBe("projector")
 
     expect(new Set(trace.map((s) => s.resource["service.name"]))).toEqual(new Set(["graphql-kafka"]))
+    expect(trace.map((s) => s.name).sort()).toEqual([...expected].sort())
   })
 })

@@ -75,6 +75,37 @@ describe("OTLP export from in-memory", () => {
     ).toBe(true)
   })
 
+  it("given a sampler that keeps only traces a caller sampled, when a request without a traceparent and then one with a sampled traceparent are sent, then only the second is exported", {
+    timeout: 120_000
+  }, async () => {
+    const service = `sampled-${Date.now()}`
+    const { url } = await start({
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/json",
+      OTEL_SERVICE_NAME: service,
+      OTEL_TRACES_SAMPLER: "parentbased_always_off"
+    })
+    expect((await open(url, `unsampled-${Date.now()}`)).body.errors).toBeUndefined()
+    const traceId = "7bf92f3577b34da6a3ce929d0e0e4736"
+    expect((await open(url, `sampled-${Date.now()}`, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` })).body.errors).toBeUndefined()
+    const ours = () => receiver.spans().filter((s) => s.resource["service.name"] === service)
+    await eventually(() => ours().some((s) => s.name === "POST /graphql"), { what: "the sampled request's span" })
+    // Spans are exported in the order they end: had the first request been sampled, its spans would be here by now.
+    expect(new Set(ours().map((s) => s.traceId))).toEqual(new Set([traceId]))
+  })
+
+  it("given an export delay longer than the test, when the process gets SIGTERM after a mutation, then it exits 0 having sent its spans", {
+    timeout: 120_000
+  }, async () => {
+    const { project, url } = await start({ OTEL_EXPORTER_OTLP_PROTOCOL: "http/json", OTEL_BSP_SCHEDULE_DELAY: "600000" })
+    const traceId = "8bf92f3577b34da6a3ce929d0e0e4736"
+    expect((await open(url, `flushed-${Date.now()}`, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` })).body.errors).toBeUndefined()
+    project.child.kill("SIGTERM")
+    expect(await project.exited).toBe(0)
+    const trace = receiver.spans().filter((s) => s.traceId === traceId)
+    expect(trace.map((s) => s.name)).toContain("POST /graphql")
+    expect(trace.map((s) => s.name)).toContain("commit")
+  })
+
   it("given a protocol it cannot speak, when the project starts, then it stops at once naming the ones it can", {
     timeout: 120_000
   }, async () => {

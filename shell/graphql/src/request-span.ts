@@ -1,14 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
 import { Cause, Effect, Exit, Runtime, type Tracer } from "effect"
-import { spanOptions } from "@low/core"
-import { spanOfTraceparent } from "@low/telemetry"
+import { spanOfTraceparent, spanOptions } from "@low/core"
 
 const firstOf = (header: string | ReadonlyArray<string> | undefined) => (typeof header === "string" ? header : header?.[0])
 
 /**
  * A span of kind server for each HTTP request to `route`, following the HTTP semantic conventions: it continues
- * the trace a `traceparent` header names, and ends when the response does, with its status code (a 5xx marks it
- * failed). Made only when spans are recorded.
+ * the trace a `traceparent` header names, and ends when the response does, with its status code (a 5xx, or a
+ * response never sent, marks it failed, with `error.type`). Made only when spans are recorded.
  */
 export const requestSpans = (runtime: Runtime.Runtime<never>, route: string) => {
   const runSync = Runtime.runSync(runtime)
@@ -33,10 +32,16 @@ export const requestSpans = (runtime: Runtime.Runtime<never>, route: string) => 
       )
     )
     response.once("close", () => {
+      // A response cut before it was sent has no status: the connection closed (the drain, or the client).
+      if (!response.writableFinished) {
+        span.attribute("error.type", "connection closed")
+        return span.end(clock.unsafeCurrentTimeNanos(), Exit.failCause(Cause.fail("response not sent")))
+      }
       const status = response.statusCode
       span.attribute("http.response.status_code", status)
-      const failed = status >= 500 || !response.writableFinished
-      span.end(clock.unsafeCurrentTimeNanos(), failed ? Exit.failCause(Cause.fail(`HTTP ${status}`)) : Exit.void)
+      if (status < 500) return span.end(clock.unsafeCurrentTimeNanos(), Exit.void)
+      span.attribute("error.type", String(status))
+      span.end(clock.unsafeCurrentTimeNanos(), Exit.failCause(Cause.fail(`HTTP ${status}`)))
     })
     return span
   }

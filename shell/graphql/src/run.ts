@@ -2,13 +2,7 @@ import { HttpServer } from "@effect/platform"
 import { NodeRuntime } from "@effect/platform-node"
 import { Effect, type Layer, ManagedRuntime } from "effect"
 import { Logging } from "@low/core"
-import { tracingFromEnv } from "@low/telemetry"
-
-/** Who a process is in its traces: OTEL_SERVICE_NAME, or `name`, with `attributes` on every span it exports. */
-export interface Service {
-  readonly name: string
-  readonly attributes?: Record<string, string>
-}
+import { type Service, tracingFromEnv } from "@low/telemetry"
 
 /**
  * Runs a server until SIGINT/SIGTERM, then closes it and everything it opened: the server drains first (see `serve`),
@@ -19,7 +13,7 @@ export const runServer = <E>(server: Layer.Layer<HttpServer.HttpServer, E>, serv
   HttpServer.logAddress.pipe(
     Effect.zipRight(Effect.never),
     Effect.provide(server),
-    Effect.provide(tracingFromEnv(service.name, service.attributes)),
+    Effect.provide(tracingFromEnv(service)),
     Effect.provide(Logging),
     (program) => NodeRuntime.runMain(program, { disablePrettyLogger: true })
   )

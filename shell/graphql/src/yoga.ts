@@ -47,7 +47,7 @@ export const makeYoga = (
             `route ${field}`,
             spanOptions({
               ...(requestSpan === undefined ? {} : { parent: requestSpan }),
-              attributes: { "graphql.field": field, ...(commandId === undefined ? {} : { "low.command_id": commandId }) }
+              attributes: { "low.graphql.field": field, ...(commandId === undefined ? {} : { "low.command_id": commandId }) }
             })
           ),
           answers,

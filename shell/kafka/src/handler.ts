@@ -26,7 +26,7 @@ type Processed = Decided & { readonly span?: Tracer.Span }
 
 /** A decided delivery, and the producer span its events go out under when spans are recorded. */
 interface Sent {
-  readonly d: Processed
+  readonly decided: Processed
   readonly sending?: Tracer.Span
 }
 
@@ -75,31 +75,46 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     }
 
     // With spans recorded, each delivery is processed in a consumer span continuing the trace of the bff that sent
-    // it; its events go out under a producer span, child of that one, whose trace their headers carry on. The
-    // spans end once the batch is written (events, replies), as the delivery's processing does.
+    // it, and its events go out under a producer span, child of that one, whose trace their headers carry on. The
+    // batch's spans end with it (written, or failed), as the processing of its deliveries does.
     const tracing = yield* Tracing
-    const processed = (payload: EachBatchPayload, route: Route, d: Delivery): Effect.Effect<Processed, unknown, ExecutorPorts> =>
-      tracing
-        ? Effect.flatMap(consumerSpan(payload.batch, names.handlersGroup, d.message), (span) =>
-            Effect.map(Effect.withParentSpan(decide(route, d.delivery, d.stale), span), (decided) => ({ ...decided, span }))
-          )
-        : decide(route, d.delivery, d.stale)
+    /** Decides `d`, in a span of its own (kept in `spans`) when spans are recorded. */
+    const processed = (
+      payload: EachBatchPayload,
+      route: Route,
+      d: Delivery,
+      spans: Array<Tracer.Span> | undefined
+    ): Effect.Effect<Processed, unknown, ExecutorPorts> =>
+      spans === undefined
+        ? decide(route, d.delivery, d.stale)
+        : Effect.flatMap(consumerSpan(payload.batch, names.handlersGroup, d.message), (span) => {
+            spans.push(span)
+            return Effect.map(Effect.withParentSpan(decide(route, d.delivery, d.stale), span), (decided) => ({ ...decided, span }))
+          })
+    /** The producer span `d`'s events go out under, if it has any (kept in `spans`). */
+    const sending = (route: Route, d: Processed, spans: Array<Tracer.Span>): Effect.Effect<Sent> =>
+      d.events.length === 0
+        ? Effect.succeed({ decided: d })
+        : Effect.map(producerSpan(route.out, d.key, d.span), (span) => {
+            spans.push(span)
+            return { decided: d, sending: span }
+          })
     /** The events to publish, each with the trace of the producer span it was sent under, if any. */
     const eventMessages = (sent: ReadonlyArray<Sent>): Array<Message> => {
       // A command delivered twice in one batch comes back as a duplicate while its events still wait here.
       const events = new Map<string, Message>()
-      for (const { d, sending } of sent)
-        for (const e of d.events)
+      for (const { decided, sending } of sent)
+        for (const e of decided.events)
           events.set(
             e.id,
             sending === undefined
-              ? { key: d.key, value: JSON.stringify(e) }
-              : { key: d.key, value: JSON.stringify(e), headers: traceHeaders(sending) }
+              ? { key: decided.key, value: JSON.stringify(e) }
+              : { key: decided.key, value: JSON.stringify(e), headers: traceHeaders(sending) }
           )
       return [...events.values()]
     }
 
-    const handleBatch = (payload: EachBatchPayload) =>
+    const handle = (payload: EachBatchPayload, spans: Array<Tracer.Span> | undefined) =>
       Effect.gen(function* () {
         const route = routes.get(payload.batch.topic)
         const deliveries = payload.batch.messages.flatMap(readable)
@@ -114,18 +129,19 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
           seen.add(d.delivery.attempt)
           lanes.set(d.lane, [...(lanes.get(d.lane) ?? []), d])
         })
-        const decided = (yield* Effect.forEach(lanes.values(), (lane) => Effect.forEach(lane, (d) => processed(payload, route, d)), {
+        const decided = (yield* Effect.forEach(lanes.values(), (lane) => Effect.forEach(lane, (d) => processed(payload, route, d, spans)), {
           concurrency: "unbounded"
         })).flat()
-        if (!tracing) return yield* written(route, decided, eventMessages(decided.map((d) => ({ d }))))
-        const sent = yield* Effect.forEach(decided, (d) =>
-          d.events.length === 0
-            ? Effect.succeed<Sent>({ d })
-            : Effect.map(producerSpan(route.out, d.key, d.span), (sending): Sent => ({ d, sending }))
-        )
-        const spans = sent.flatMap(({ d, sending }) => [d.span, sending].filter((span) => span !== undefined))
-        yield* Effect.onExit(written(route, decided, eventMessages(sent)), (exit) => endSpans(spans, exit))
+        const sent =
+          spans === undefined ? decided.map((d): Sent => ({ decided: d })) : yield* Effect.forEach(decided, (d) => sending(route, d, spans))
+        yield* written(route, decided, eventMessages(sent))
       })
+    const handleBatch = tracing
+      ? (payload: EachBatchPayload) => {
+          const spans: Array<Tracer.Span> = []
+          return Effect.onExit(handle(payload, spans), (exit) => endSpans(spans, exit))
+        }
+      : (payload: EachBatchPayload) => handle(payload, undefined)
 
     /** The batch's events published, then marked published and the replies written. */
     const written = (route: Route, decided: ReadonlyArray<Processed>, messages: ReadonlyArray<Message>) =>

@@ -1,7 +1,6 @@
-import { Effect, type Tracer } from "effect"
+import { Clock, Effect, type Tracer } from "effect"
 import type { IHeaders, KafkaMessage } from "kafkajs"
-import { spanOptions, traceparentOf } from "@low/core"
-import { spanOfTraceparent } from "@low/telemetry"
+import { continuing, spanOptions, traceparentOf } from "@low/core"
 
 // Spans of messages as OpenTelemetry's messaging semantic conventions name them: "send <topic>" of kind producer
 // and "process <topic>" of kind consumer, the trace carried from one to the other in a `traceparent` header.
@@ -16,6 +15,7 @@ export const producerSpan = (topic: string, key: string, parent?: Tracer.AnySpan
       attributes: {
         "messaging.system": "kafka",
         "messaging.operation.type": "send",
+        "messaging.operation.name": "send",
         "messaging.destination.name": topic,
         "messaging.kafka.message.key": key
       }
@@ -27,23 +27,27 @@ export const traceHeaders = (span: Tracer.AnySpan): IHeaders => ({ traceparent: 
 
 const headerText = (value: IHeaders[string]) => (Array.isArray(value) ? value[0] : value)?.toString()
 
-/** A consumer span for one message of a batch, continuing the trace its `traceparent` header names, if any. */
-export const consumerSpan = (batch: { readonly topic: string; readonly partition: number }, group: string, message: KafkaMessage) => {
-  const parent = spanOfTraceparent(headerText(message.headers?.["traceparent"]))
-  return Effect.makeSpan(
-    `process ${batch.topic}`,
-    spanOptions({
-      kind: "consumer",
-      ...(parent === undefined ? { root: true } : { parent }),
-      attributes: {
-        "messaging.system": "kafka",
-        "messaging.operation.type": "process",
-        "messaging.destination.name": batch.topic,
-        "messaging.destination.partition.id": String(batch.partition),
-        "messaging.consumer.group.name": group,
-        "messaging.kafka.offset": Number(message.offset),
-        ...(message.key === null ? {} : { "messaging.kafka.message.key": message.key.toString() })
-      }
-    })
+/**
+ * A consumer span for one message of a batch, continuing the trace its `traceparent` header names, if any (linked to
+ * it instead when the message is old: see `continuing`).
+ */
+export const consumerSpan = (batch: { readonly topic: string; readonly partition: number }, group: string, message: KafkaMessage) =>
+  Effect.flatMap(Clock.currentTimeMillis, (now) =>
+    Effect.makeSpan(
+      `process ${batch.topic}`,
+      spanOptions({
+        kind: "consumer",
+        ...continuing(headerText(message.headers?.["traceparent"]), Number(message.timestamp), now),
+        attributes: {
+          "messaging.system": "kafka",
+          "messaging.operation.type": "process",
+          "messaging.operation.name": "process",
+          "messaging.destination.name": batch.topic,
+          "messaging.destination.partition.id": String(batch.partition),
+          "messaging.consumer.group.name": group,
+          "messaging.kafka.offset": Number(message.offset),
+          ...(message.key === null ? {} : { "messaging.kafka.message.key": message.key.toString() })
+        }
+      })
+    )
   )
-}

@@ -1,7 +1,6 @@
-import { Duration, Effect, Schedule } from "effect"
+import { Clock, Duration, Effect, Schedule } from "effect"
 import type { PortFailure } from "@low/functions"
-import { endSpans, spanOptions, Tracing, type Committed } from "@low/core"
-import { spanOfTraceparent } from "@low/telemetry"
+import { continuing, endSpans, spanOptions, Tracing, type Committed } from "@low/core"
 import type { PgClient } from "./pool"
 
 /** How far a subscriber has read: the last event's transaction id and position. */
@@ -30,7 +29,7 @@ export const toCommitted = (row: EventRow): Committed => ({
   commandId: row.metadata.commandId,
   at: row.metadata.at,
   position: Number(row.position),
-  traceparent: row.metadata.traceparent
+  ...(row.metadata.traceparent === undefined ? {} : { traceparent: row.metadata.traceparent })
 })
 
 /**
@@ -113,30 +112,31 @@ export const subscribe = <E, R>(pg: PgClient, options: SubscriptionOptions<E, R>
   Effect.flatMap(Tracing, (tracing) => subscribeWith(pg, options, tracing ? traced(options) : options.handle))
 
 /**
- * `handle`, with a consumer span per event, each continuing the trace of the command that wrote it and ending once
- * the batch is handled. A batch of one event is handled inside its span, so that what its handling does (commands
+ * `handle`, with a consumer span per event, each continuing the trace of the command that wrote it (linked to it
+ * instead when the event is old: see `continuing`) and ending once the batch is handled. A batch of one event is handled inside its span, so that what its handling does (commands
  * it sends) joins that trace.
  */
 const traced =
   <E, R>({ name, handle }: SubscriptionOptions<E, R>) =>
   (events: ReadonlyArray<Committed>): Effect.Effect<void, E, R> =>
     Effect.flatMap(
-      Effect.forEach(events, (event) => {
-        const parent = spanOfTraceparent(event.traceparent)
-        return Effect.makeSpan(
-          `process ${name}`,
-          spanOptions({
-            kind: "consumer",
-            ...(parent === undefined ? { root: true } : { parent }),
-            attributes: {
-              "low.subscription": name,
-              "low.stream": event.stream,
-              "low.version": event.version,
-              "low.position": event.position
-            }
-          })
+      Effect.forEach(events, (event) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.makeSpan(
+            `process ${name}`,
+            spanOptions({
+              kind: "consumer",
+              ...continuing(event.traceparent, Date.parse(event.at), now),
+              attributes: {
+                "low.subscription": name,
+                "low.stream": event.stream,
+                "low.version": event.version,
+                "low.position": event.position
+              }
+            })
+          )
         )
-      }),
+      ),
       (spans) =>
         Effect.onExit(spans.length === 1 ? Effect.withParentSpan(handle(events), spans[0]!) : handle(events), (exit) =>
           endSpans(spans, exit)

@@ -1,8 +1,1 @@
-export {
-  spanOfTraceparent,
-  tracingConfig,
-  tracingFromEnv,
-  tracingTo,
-  type OtlpProtocol,
-  type TracingConfig
-} from "./tracing"
+export { tracingConfig, tracingFromEnv, type OtlpProtocol, type Service, type TracingConfig } from "./tracing"

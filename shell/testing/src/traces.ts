@@ -1,7 +1,7 @@
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base"
-import { tracingTo } from "@low/telemetry"
+import { tracingTo } from "@low/telemetry/sdk"
 
 /** One finished span, as a test reads it, whichever way it was exported. */
 export interface SpanRecord {
