@@ -13,13 +13,19 @@ export const GraphqlKafka = (
 /** `pnpm start graphql-kafka [--role bff|handler|projector[,…]]` (or ROLE=…). */
 export const main = () => {
   const roles = rolesOf(process.argv)
+  // One service in the traces, each span saying which roles the process that made it runs.
+  const service = { name: "graphql-kafka", attributes: { "low.roles": roles.join(",") } }
   if (!roles.includes("bff")) {
-    return runWorkers(Layer.unwrapEffect(Effect.map(kafkaSettings, (settings) => KafkaDeployment.workers({ domains, settings, roles }))))
+    return runWorkers(
+      Layer.unwrapEffect(Effect.map(kafkaSettings, (settings) => KafkaDeployment.workers({ domains, settings, roles }))),
+      service
+    )
   }
   return runServer(
     Layer.unwrapEffect(
       Effect.zipWith(kafkaSettings, serverConfig, (settings, server) => GraphqlKafka({ ...server, domains }, settings, roles))
-    )
+    ),
+    service
   )
 }
 

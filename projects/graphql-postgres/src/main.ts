@@ -28,7 +28,8 @@ export const main = () =>
       Effect.map(Effect.all([serverConfig, databaseUrlConfig]), ([server, databaseUrl]) =>
         GraphqlPostgres({ ...server, databaseUrl, domains })
       )
-    )
+    ),
+    { name: "graphql-postgres" }
   )
 
 /** Rebuilds every read model of the database at DATABASE_URL from its event log. */

@@ -17,4 +17,5 @@ export const InMemory = (server: ServerOptions) =>
     Layer.provide(Health.none)
   )
 
-export const main = () => runServer(Layer.unwrapEffect(Effect.map(serverConfig, (server) => InMemory({ ...server, domains }))))
+export const main = () =>
+  runServer(Layer.unwrapEffect(Effect.map(serverConfig, (server) => InMemory({ ...server, domains }))), { name: "in-memory" })

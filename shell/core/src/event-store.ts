@@ -8,6 +8,8 @@ import { encodedBy } from "./schema-cache"
 export interface Committed extends StoredEvent<{ readonly _tag: string }> {
   /** Position in the log; increasing in commit order within one stream. */
   readonly position: number
+  /** The trace of the command that wrote it, where spans are recorded and its store keeps them. */
+  readonly traceparent?: string | undefined
 }
 
 /** Everything one accepted command writes, committed together or not at all. */
@@ -23,6 +25,8 @@ export interface Commit {
   readonly events?: Schema.Schema<any, any>
   /** Read-model changes to commit with each event (projectors run inline). */
   readonly project: (event: StoredEvent<{ readonly _tag: string }>) => ReadonlyArray<ViewChange>
+  /** The span of the commit, where spans are recorded: a store that keeps it with the events lets their readers continue the trace. */
+  readonly traceparent?: string | undefined
 }
 
 /** The event store: commits a command's writes atomically and remembers which commandIds it accepted. */

@@ -18,6 +18,7 @@ import { makeKeyedLock } from "./keyed-lock"
 import { conflictMetricsOf } from "./metrics"
 import { recordedWrites, writeRecorder } from "./recorded-writes"
 import { readThrough } from "./state-cache"
+import { spanOptions, traceparentOf, Tracing } from "./tracing"
 
 export type { AnyHandler, AnyProjector } from "@low/functions"
 
@@ -126,6 +127,51 @@ const retryAfter = <A, E, R>(
   return Effect.retry(next, policy)
 }
 
+/**
+ * How an attempt runs a handler's steps: as they are, or, when spans are recorded, each in a span of its own
+ * (`operate`, a pure call, in an `Effect.sync` for it). Chosen once, when the executor is built.
+ */
+interface Steps {
+  readonly lookup: (handler: AnyHandler, command: unknown, envelope: Envelope) => Effect.Effect<unknown, unknown, ExecutorPorts>
+  readonly operate: <A, E, R>(
+    handler: AnyHandler,
+    command: unknown,
+    looked: unknown,
+    envelope: Envelope,
+    then: (decided: Either.Either<ReadonlyArray<any>, unknown>) => Effect.Effect<A, E, R>
+  ) => Effect.Effect<A, E, R>
+  /** Runs the commit `write` makes, given the traceparent of the span it runs in, if any. */
+  readonly commit: <A, E, R>(write: (traceparent: string | undefined) => Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>
+}
+
+const plainSteps: Steps = {
+  lookup: (handler, command, envelope) => handler.lookup(command, envelope),
+  operate: (handler, command, looked, envelope, then) => then(handler.operate(command, looked, envelope)),
+  commit: (write) => write(undefined)
+}
+
+const tracedSteps: Steps = {
+  lookup: (handler, command, envelope) => Effect.withSpan(handler.lookup(command, envelope), "lookup", spanOptions()),
+  operate: (handler, command, looked, envelope, then) =>
+    Effect.flatMap(
+      Effect.withSpan(
+        Effect.sync(() => handler.operate(command, looked, envelope)),
+        "operate",
+        spanOptions()
+      ),
+      then
+    ),
+  commit: (write) => Effect.useSpan("commit", spanOptions(), (span) => Effect.withParentSpan(write(traceparentOf(span)), span))
+}
+
+/** A command's run in a span naming its handler, entity and commandId. */
+const commandSpan = <A, E, R>(handler: AnyHandler, id: Identity, run: Effect.Effect<A, E, R>) =>
+  Effect.withSpan(
+    run,
+    `command ${handler.name}`,
+    spanOptions({ attributes: { "low.handler": handler.name, "low.entity": id.entity, "low.command_id": id.commandId } })
+  )
+
 /** The outcome, with one log line per command at debug level (built only when debug lines are kept). */
 const answered = (handler: AnyHandler, envelope: Envelope, outcome: Outcome): Effect.Effect<Outcome> =>
   Effect.withFiberRuntime((fiber) =>
@@ -156,30 +202,36 @@ export class Executor extends Context.Tag("low/core/Executor")<
         const lock = makeKeyedLock()
         const retries = options.conflictRetries ?? defaultConflictRetries
         const projectionOf = inlineProjection(options.inlineProjectors ?? [])
+        const tracing = yield* Tracing
+        const steps = tracing ? tracedSteps : plainSteps
 
         const run = (handler: AnyHandler, command: unknown, envelope: Envelope): Effect.Effect<Outcome, unknown, ExecutorPorts> => {
           const id = identify(handler, command, envelope)
 
           /** lookup → operate → write → commit, once; `fresh` when lookups must read through any cache of states. */
           const attempt = (fresh: boolean): Effect.Effect<Outcome, unknown, ExecutorPorts> =>
-            Effect.flatMap(handler.lookup(command, envelope), (looked) => {
-              const decided = handler.operate(command, looked, envelope)
-              if (Either.isLeft(decided)) return rejected(decided.left, fresh)
-              return Effect.flatMap(recordedWrites(handler.write(command, looked, decided.right)), (ops) =>
-                Effect.map(
-                  store.commit({
-                    entity: id.entity,
-                    commandId: id.commandId,
-                    fingerprint: id.fingerprint,
-                    at: envelope.at,
-                    ops,
-                    events: handler.event,
-                    project: projectionOf(handler)
-                  }),
-                  (events): Outcome => ({ _tag: "Applied", events })
+            Effect.flatMap(steps.lookup(handler, command, envelope), (looked) =>
+              steps.operate(handler, command, looked, envelope, (decided) => {
+                if (Either.isLeft(decided)) return rejected(decided.left, fresh)
+                return steps.commit((traceparent) =>
+                  Effect.flatMap(recordedWrites(handler.write(command, looked, decided.right)), (ops) =>
+                    Effect.map(
+                      store.commit({
+                        entity: id.entity,
+                        commandId: id.commandId,
+                        fingerprint: id.fingerprint,
+                        at: envelope.at,
+                        ops,
+                        events: handler.event,
+                        project: projectionOf(handler),
+                        traceparent
+                      }),
+                      (events): Outcome => ({ _tag: "Applied", events })
+                    )
+                  )
                 )
-              )
-            })
+              })
+            )
 
           /**
            * A rejection is reported unless the command was accepted before. One decided on states that may lag behind
@@ -200,7 +252,7 @@ export class Executor extends Context.Tag("low/core/Executor")<
           }
 
           // The step that frees the key settles how the first attempt ended: a command without a conflict takes no other.
-          return lock.matchCause(id.entity, attempt(false), {
+          const ran = lock.matchCause(id.entity, attempt(false), {
             onSuccess: (outcome) => answered(handler, envelope, outcome),
             onFailure: (cause) => {
               const failure = Cause.failureOption(cause)
@@ -212,6 +264,7 @@ export class Executor extends Context.Tag("low/core/Executor")<
               })
             }
           })
+          return tracing ? commandSpan(handler, id, ran) : ran
         }
         return Context.make(Executor, { run } as Executor["Type"]).pipe(Context.add(Writes, writeRecorder))
       })

@@ -18,6 +18,7 @@ export { withStateCache } from "./state-cache"
 export { makeMemoryStore, MemoryStore } from "./memory/store"
 export { InProcessEventSystem, type InProcessOptions } from "./event-system/in-process"
 export { makeDeadlines, type Deadline } from "./event-system/deadlines"
+export { continueTraceWithinMs, continuing, endSpans, spanOfTraceparent, spanOptions, traceparentOf, Tracing } from "./tracing"
 export {
   histograms,
   levels,

@@ -1,3 +1,4 @@
+import type { Tracer } from "effect"
 import { GraphQLScalarType, Kind, parse, type DocumentNode } from "graphql"
 import type { Args, Doc, Domain } from "@low/functions"
 import { machineryTags, type ErrorAnswers } from "./errors"
@@ -11,10 +12,18 @@ const DateTime = new GraphQLScalarType<string, string>({
   serialize: (value) => new Date(value as string).toISOString()
 })
 
-/** Runs a route and settles its answer, mapping a failure with the error answers of the domain it belongs to. */
-export type Run = <A>(routed: Routed<A>, answers: ErrorAnswers) => Promise<A>
+/** What graphql-yoga hands every resolver: the server context, with the span of the HTTP request when one is made. */
+export interface RequestContext {
+  readonly requestSpan?: Tracer.Span
+}
 
-type Resolver = (parent: unknown, args: Args) => Promise<unknown>
+/**
+ * Runs a route and settles its answer, mapping a failure with the error answers of the domain it belongs to.
+ * `field` names the field it resolves, as `Type.field`.
+ */
+export type Run = <A>(routed: Routed<A>, answers: ErrorAnswers, field: string, context: RequestContext) => Promise<A>
+
+type Resolver = (parent: unknown, args: Args, context: RequestContext) => Promise<unknown>
 
 /** The fields each type of an SDL slice declares (definitions and extensions alike). */
 const fieldsOf = (document: DocumentNode) => {
@@ -81,11 +90,19 @@ export const schemaOf = (domains: ReadonlyArray<Domain>, run: Run) => {
     check(domain, served)
     const { mutations = {}, queries = {}, pages = {} } = domain.api
     const answers = domain.errors
-    for (const [field, api] of Object.entries(mutations)) add("Mutation", field, (_, args) => run(routeMutation(api, args), answers))
-    for (const [field, api] of Object.entries(queries)) add("Query", field, (_, args) => run(routeQuery(api, args), answers))
+    for (const [field, api] of Object.entries(mutations)) {
+      const name = `Mutation.${field}`
+      add("Mutation", field, (_, args, context) => run(routeMutation(api, args), answers, name, context))
+    }
+    for (const [field, api] of Object.entries(queries)) {
+      const name = `Query.${field}`
+      add("Query", field, (_, args, context) => run(routeQuery(api, args), answers, name, context))
+    }
     for (const [type, byField] of Object.entries(pages))
-      for (const [field, api] of Object.entries(byField))
-        add(type, field, (parent, args) => run(routePage(api, parent as Doc, args), answers))
+      for (const [field, api] of Object.entries(byField)) {
+        const name = `${type}.${field}`
+        add(type, field, (parent, args, context) => run(routePage(api, parent as Doc, args), answers, name, context))
+      }
   }
   return { typeDefs: [base, ...domains.map((d) => d.api.schema)], resolvers }
 }

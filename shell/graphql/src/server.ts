@@ -1,9 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Effect, Layer } from "effect"
+import { Tracing } from "@low/core"
 import { operationsRoutes, PrometheusMetrics } from "@low/telemetry"
 import { defaultHttpLimits, type HttpLimits, type ServerOptions } from "./config"
 import type { RouteServices } from "./routes"
+import { requestSpans } from "./request-span"
 import { makeYoga } from "./yoga"
 
 /** Every route but the contract's: GET /healthz and GET /metrics. */
@@ -74,7 +76,9 @@ export const serve = (options: ServerOptions) =>
       const server = nodeServer(limits)
       const listen = Layer.scopedDiscard(
         Effect.gen(function* () {
-          const yoga = makeYoga(yield* Effect.runtime<RouteServices>(), options)
+          const runtime = yield* Effect.runtime<RouteServices>()
+          const yoga = makeYoga(runtime, options)
+          const requestSpan = (yield* Tracing) ? requestSpans(runtime, "/graphql") : undefined
           const rest = yield* NodeHttpServer.makeHandler(routes)
           const inFlight = new Set<ServerResponse>()
           // One function for every response (no closure made per request).
@@ -87,7 +91,10 @@ export const serve = (options: ServerOptions) =>
             inFlight.add(response)
             response.once("close", answered)
             if (!server.listening) response.setHeader("connection", "close")
-            return pathOf(request.url) === "/graphql" ? void yoga(request, response) : rest(request, response)
+            if (pathOf(request.url) !== "/graphql") return rest(request, response)
+            return requestSpan === undefined
+              ? void yoga(request, response)
+              : void yoga(request, response, { requestSpan: requestSpan(request, response) })
           }
           server.on("request", listener)
           // Finalizers run last-added first: the drain runs while the listener still answers.

@@ -1,15 +1,16 @@
-import { Exit, Runtime } from "effect"
+import { Context, Effect, Exit, Runtime } from "effect"
+import { spanOptions, Tracing } from "@low/core"
 import { createSchema, createYoga, type CORSOptions, type Plugin } from "graphql-yoga"
 import { useBodyLimit } from "./body-limit"
 import { type CorsOptions, defaultCors, defaultDocumentLimits, defaultHttpLimits, type ServerOptions } from "./config"
 import { useDocumentCache } from "./document-cache"
-import { answerFailure } from "./errors"
+import { answerFailure, type ErrorAnswers } from "./errors"
 import { checkPlaygrounds, graphiqlOptions, graphiqlPage } from "./graphiql"
 import { useJsonRequestsOnly } from "./json-only"
 import { useDocumentLimits } from "./limits"
 import { usePlainErrors } from "./plain-errors"
 import type { RouteServices } from "./routes"
-import { schemaOf, type Run } from "./schema"
+import { type RequestContext, schemaOf, type Run } from "./schema"
 
 /** CORS headers only for the origins allowed, and credentials only when allowed too: other origins get none. */
 const corsOf =
@@ -33,16 +34,32 @@ export const makeYoga = (
 ) => {
   const exitOf = Runtime.runPromiseExit(runtime)
   const runFailure = Runtime.runPromise(runtime)
-  const run: Run = ({ effect, commandId }, answers) =>
+  const settle = <A>(effect: Effect.Effect<A, unknown, RouteServices>, answers: ErrorAnswers, commandId: string | undefined) =>
     exitOf(effect).then((exit) =>
       Exit.isSuccess(exit) ? exit.value : runFailure(answerFailure(exit.cause, answers, commandId)).then((error) => Promise.reject(error))
     )
+  // With spans recorded, each route runs in a span of its own, a child of its HTTP request's.
+  const run: Run = Context.get(runtime.context, Tracing)
+    ? ({ effect, commandId }, answers, field, { requestSpan }) =>
+        settle(
+          Effect.withSpan(
+            effect,
+            `route ${field}`,
+            spanOptions({
+              ...(requestSpan === undefined ? {} : { parent: requestSpan }),
+              attributes: { "low.graphql.field": field, ...(commandId === undefined ? {} : { "low.command_id": commandId }) }
+            })
+          ),
+          answers,
+          commandId
+        )
+    : ({ effect, commandId }, answers) => settle(effect, answers, commandId)
 
   const schema = createSchema(schemaOf(domains, run))
   checkPlaygrounds(schema, domains)
   const graphiql = graphiqlOptions(domains)
   const corsOptions = { ...defaultCors, ...cors }
-  return createYoga({
+  return createYoga<RequestContext>({
     schema,
     graphqlEndpoint: "/graphql",
     graphiql: served ? graphiql : false,

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto"
-import { Effect, Exit, Layer, Schedule, Schema } from "effect"
+import { Effect, Exit, Layer, Schedule, Schema, type Tracer } from "effect"
 import { Partitioners } from "kafkajs"
-import { CommandBus } from "@low/core"
+import { CommandBus, spanOptions, Tracing } from "@low/core"
 import { Timeout, Unavailable } from "@low/core"
 import { makeDeadlines } from "@low/core"
 import type { Committed } from "@low/core"
@@ -13,6 +13,7 @@ import { namesOf } from "./config"
 import { rejectionOf, type CommandMessage, type EventMessage } from "./messages"
 import { makeResolver } from "./resolver"
 import { makeBatchingSend } from "./sender"
+import { producerSpan, traceHeaders } from "./tracing"
 
 export interface KafkaCommandBusOptions {
   readonly handlers: ReadonlyArray<AnyHandler>
@@ -46,10 +47,13 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
       const committed = (decode: (u: unknown) => unknown, events: ReadonlyArray<EventMessage>) =>
         events.map((e) => ({ ...e, event: decode(e.event) }) as Committed)
       const deadlines = yield* makeDeadlines(settings.commandTimeout)
+      const tracing = yield* Tracing
+      const clock = yield* Effect.clock
 
       // A caller waits in one Effect.async, resumed once by whichever comes first: its outcome (after the
-      // projection), a failure to send, or its deadline. No fiber, scope or timer is made per command.
-      const run = (handler: AnyHandler, command: unknown, envelope: CommandMessage["envelope"]) =>
+      // projection), a failure to send, or its deadline. No fiber, scope or timer is made per command. With spans
+      // recorded, `waiting` is the caller's span, and the message carries the trace on to the handler.
+      const run = (handler: AnyHandler, command: unknown, envelope: CommandMessage["envelope"], waiting?: Tracer.AnySpan) =>
         Effect.suspend(() => {
           const codec = codecs.get(handler)
           if (codec === undefined) return Effect.dieMessage(`no handler ${handler.name} in this deployment`)
@@ -61,32 +65,52 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
             attempt,
             replyTo: resolver.replyTo
           }
-          return Effect.async<Outcome, unknown>((resume) => {
-            let stopWaiting = (): void => undefined
-            const deadline = deadlines.set(() => answer(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
-            const answer = (exit: Exit.Exit<Outcome, unknown>) => {
-              deadline.settle()
-              stopWaiting()
-              resume(exit)
-            }
-            stopWaiting = resolver.onReply(attempt, (reply) => {
-              if (reply._tag === "Rejected") return answer(Exit.fail(rejectionOf(reply.error)))
-              const outcome: Outcome =
-                reply._tag === "Applied" ? { _tag: "Applied", events: committed(codec.event, reply.events) } : { _tag: "Duplicate" }
-              if (!projectedChannels.has(handler.writes)) return answer(Exit.succeed(outcome))
-              stopWaiting = resolver.whenProjected(handler.writes, reply.targets, () => answer(Exit.succeed(outcome)))
+          const topic = names.topic(handler.reads)
+          const key = handler.entity(command)
+          const value = JSON.stringify(message)
+          const waitFor = (sending?: Tracer.Span) =>
+            Effect.async<Outcome, unknown>((resume) => {
+              let stopWaiting = (): void => undefined
+              const deadline = deadlines.set(() => answer(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
+              const answer = (exit: Exit.Exit<Outcome, unknown>) => {
+                deadline.settle()
+                stopWaiting()
+                resume(exit)
+              }
+              stopWaiting = resolver.onReply(attempt, (reply) => {
+                if (reply._tag === "Rejected") return answer(Exit.fail(rejectionOf(reply.error)))
+                const outcome: Outcome =
+                  reply._tag === "Applied" ? { _tag: "Applied", events: committed(codec.event, reply.events) } : { _tag: "Duplicate" }
+                if (!projectedChannels.has(handler.writes)) return answer(Exit.succeed(outcome))
+                stopWaiting = resolver.whenProjected(handler.writes, reply.targets, () => answer(Exit.succeed(outcome)))
+              })
+              if (sending === undefined)
+                send(topic, [{ key, value }]).catch((cause: unknown) => answer(Exit.fail(new Unavailable({ dependency: "kafka", cause }))))
+              else
+                send(topic, [{ key, value, headers: traceHeaders(sending) }]).then(
+                  () => sending.end(clock.unsafeCurrentTimeNanos(), Exit.void),
+                  (cause: unknown) => {
+                    const failure = Exit.fail(new Unavailable({ dependency: "kafka", cause }))
+                    sending.end(clock.unsafeCurrentTimeNanos(), failure)
+                    answer(failure)
+                  }
+                )
+              // A caller that stops waiting (interrupted) leaves nothing behind.
+              return Effect.sync(() => {
+                deadline.settle()
+                stopWaiting()
+              })
             })
-            send(names.topic(handler.reads), [{ key: handler.entity(command), value: JSON.stringify(message) }]).catch((cause: unknown) =>
-              answer(Exit.fail(new Unavailable({ dependency: "kafka", cause })))
-            )
-            // A caller that stops waiting (interrupted) leaves nothing behind.
-            return Effect.sync(() => {
-              deadline.settle()
-              stopWaiting()
-            })
-          })
+          // With spans recorded, the message is sent under a producer span, child of the caller's wait.
+          return waiting === undefined ? waitFor() : Effect.flatMap(producerSpan(topic, key, waiting), waitFor)
         })
 
-      return CommandBus.of({ send: (handler, command, envelope) => run(handler, command, envelope) as never })
+      /** The wait as a span, the message's producer span its child. */
+      const traced = (handler: AnyHandler, command: unknown, envelope: CommandMessage["envelope"]) =>
+        Effect.useSpan(`wait ${handler.writes}`, spanOptions(), (waiting) => run(handler, command, envelope, waiting))
+
+      return CommandBus.of({
+        send: (tracing ? traced : run) as CommandBus["Type"]["send"]
+      })
     })
   )

@@ -1,15 +1,16 @@
-import { Duration, Effect, Runtime, Schedule } from "effect"
-import { Partitioners, type EachBatchPayload, type KafkaMessage } from "kafkajs"
-import { Executor, type AnyHandler, type ExecutorPorts } from "@low/core"
+import { Duration, Effect, Runtime, Schedule, type Tracer } from "effect"
+import { Partitioners, type EachBatchPayload, type KafkaMessage, type Message } from "kafkajs"
+import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts } from "@low/core"
 import { call, RedisClient } from "./redis/client"
 import { keysOf } from "./redis/keys"
 import { RedisStore } from "./redis/store"
 import { kafkaCall, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
-import { makeDecide, routeOf } from "./delivery"
+import { makeDecide, routeOf, type Decided, type Route } from "./delivery"
 import { CommandMessage, decodeJson } from "./messages"
 import { makeSender } from "./sender"
+import { consumerSpan, producerSpan, traceHeaders } from "./tracing"
 
 const parse = decodeJson(CommandMessage)
 
@@ -17,6 +18,16 @@ interface Delivery {
   readonly lane: string
   readonly delivery: CommandMessage
   readonly stale: boolean
+  readonly message: KafkaMessage
+}
+
+/** What a delivery decided and, with spans recorded, the span it was processed in. */
+type Processed = Decided & { readonly span?: Tracer.Span }
+
+/** A decided delivery, and the producer span its events go out under when spans are recorded. */
+interface Sent {
+  readonly decided: Processed
+  readonly sending?: Tracer.Span
 }
 
 /**
@@ -56,14 +67,54 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     const readable = (message: KafkaMessage): Array<Delivery> => {
       try {
         const stale = Date.now() - Number(message.timestamp) > ttl
-        return [{ lane: message.key?.toString() ?? "", delivery: parse(message.value?.toString() ?? ""), stale }]
+        return [{ lane: message.key?.toString() ?? "", delivery: parse(message.value?.toString() ?? ""), stale, message }]
       } catch (cause) {
         Runtime.runFork(runtime)(Effect.logError("unreadable command skipped", { offset: message.offset, cause: String(cause) }))
         return []
       }
     }
 
-    const handleBatch = (payload: EachBatchPayload) =>
+    // With spans recorded, each delivery is processed in a consumer span continuing the trace of the bff that sent
+    // it, and its events go out under a producer span, child of that one, whose trace their headers carry on. The
+    // batch's spans end with it (written, or failed), as the processing of its deliveries does.
+    const tracing = yield* Tracing
+    /** Decides `d`, in a span of its own (kept in `spans`) when spans are recorded. */
+    const processed = (
+      payload: EachBatchPayload,
+      route: Route,
+      d: Delivery,
+      spans: Array<Tracer.Span> | undefined
+    ): Effect.Effect<Processed, unknown, ExecutorPorts> =>
+      spans === undefined
+        ? decide(route, d.delivery, d.stale)
+        : Effect.flatMap(consumerSpan(payload.batch, names.handlersGroup, d.message), (span) => {
+            spans.push(span)
+            return Effect.map(Effect.withParentSpan(decide(route, d.delivery, d.stale), span), (decided) => ({ ...decided, span }))
+          })
+    /** The producer span `d`'s events go out under, if it has any (kept in `spans`). */
+    const sending = (route: Route, d: Processed, spans: Array<Tracer.Span>): Effect.Effect<Sent> =>
+      d.events.length === 0
+        ? Effect.succeed({ decided: d })
+        : Effect.map(producerSpan(route.out, d.key, d.span), (span) => {
+            spans.push(span)
+            return { decided: d, sending: span }
+          })
+    /** The events to publish, each with the trace of the producer span it was sent under, if any. */
+    const eventMessages = (sent: ReadonlyArray<Sent>): Array<Message> => {
+      // A command delivered twice in one batch comes back as a duplicate while its events still wait here.
+      const events = new Map<string, Message>()
+      for (const { decided, sending } of sent)
+        for (const e of decided.events)
+          events.set(
+            e.id,
+            sending === undefined
+              ? { key: decided.key, value: JSON.stringify(e) }
+              : { key: decided.key, value: JSON.stringify(e), headers: traceHeaders(sending) }
+          )
+      return [...events.values()]
+    }
+
+    const handle = (payload: EachBatchPayload, spans: Array<Tracer.Span> | undefined) =>
       Effect.gen(function* () {
         const route = routes.get(payload.batch.topic)
         const deliveries = payload.batch.messages.flatMap(readable)
@@ -78,12 +129,24 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
           seen.add(d.delivery.attempt)
           lanes.set(d.lane, [...(lanes.get(d.lane) ?? []), d])
         })
-        const decided = (yield* Effect.forEach(lanes.values(), (lane) => Effect.forEach(lane, (d) => decide(route, d.delivery, d.stale)), {
+        const decided = (yield* Effect.forEach(lanes.values(), (lane) => Effect.forEach(lane, (d) => processed(payload, route, d, spans)), {
           concurrency: "unbounded"
         })).flat()
-        // A command delivered twice in one batch comes back as a duplicate while its events still wait here.
-        const events = new Map(decided.flatMap((d) => d.events.map((e) => [e.id, { key: d.key, value: JSON.stringify(e) }] as const)))
-        yield* publish(route.out, [...events.values()])
+        const sent =
+          spans === undefined ? decided.map((d): Sent => ({ decided: d })) : yield* Effect.forEach(decided, (d) => sending(route, d, spans))
+        yield* written(route, decided, eventMessages(sent))
+      })
+    const handleBatch = tracing
+      ? (payload: EachBatchPayload) => {
+          const spans: Array<Tracer.Span> = []
+          return Effect.onExit(handle(payload, spans), (exit) => endSpans(spans, exit))
+        }
+      : (payload: EachBatchPayload) => handle(payload, undefined)
+
+    /** The batch's events published, then marked published and the replies written. */
+    const written = (route: Route, decided: ReadonlyArray<Processed>, messages: ReadonlyArray<Message>) =>
+      Effect.gen(function* () {
+        yield* publish(route.out, messages)
         const pipeline = redis.pipeline()
         for (const { delivery, entity, reply, events } of decided) {
           if (events.length > 0) store.outbox.markPublished(pipeline, entity, delivery.envelope.commandId)

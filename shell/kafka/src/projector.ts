@@ -1,13 +1,14 @@
 import { Effect, Runtime, Schedule, Schema } from "effect"
 import type { EachBatchPayload, KafkaMessage } from "kafkajs"
 import type { StoredEvent } from "@low/functions"
-import type { AnyHandler, AnyProjector } from "@low/core"
+import { endSpans, Tracing, type AnyHandler, type AnyProjector } from "@low/core"
 import { pushChanges, pushMark, pushPublish, ScriptArgs } from "./redis/lua"
 import { RedisStore } from "./redis/store"
 import { KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
 import { decodeJson, EventMessage } from "./messages"
+import { consumerSpan } from "./tracing"
 
 // One script call per this many events: long enough to amortize the round trip, short enough not to stall Redis.
 const chunk = 256
@@ -73,17 +74,27 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
         .pipe(Effect.retry({ schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))) }))
     }
 
+    const applyAll = (route: Route, events: ReadonlyArray<StoredEvent<{ readonly _tag: string }>>) =>
+      Effect.gen(function* () {
+        for (let at = 0; at < events.length; at += chunk) yield* apply(route, events.slice(at, at + chunk))
+      })
+
+    // With spans recorded, each event is processed in a consumer span continuing the trace of the command that
+    // wrote it, ended once the batch's projections are written.
+    const tracing = yield* Tracing
+    const group = groupId ?? names.projectorsGroup
     const handleBatch = (payload: EachBatchPayload) =>
       Effect.gen(function* () {
         const route = routes.get(payload.batch.topic)
-        if (route !== undefined) {
-          const events = payload.batch.messages.flatMap(readable(route))
-          for (let at = 0; at < events.length; at += chunk) yield* apply(route, events.slice(at, at + chunk))
-        }
+        if (route === undefined) return
+        const events = payload.batch.messages.flatMap(readable(route))
+        if (!tracing) return yield* applyAll(route, events)
+        const spans = yield* Effect.forEach(payload.batch.messages, (message) => consumerSpan(payload.batch, group, message))
+        yield* Effect.onExit(applyAll(route, events), (exit) => endSpans(spans, exit))
       })
 
     return yield* runConsumer(kafka, {
-      groupId: groupId ?? names.projectorsGroup,
+      groupId: group,
       topics: [...routes.keys()],
       fromBeginning: true,
       tuning: settings.consumer,

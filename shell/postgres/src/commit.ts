@@ -111,7 +111,10 @@ const params = (c: Commit) => {
   }
   const stored = eventsOf(c)
   const views = viewSets(viewRows(stored.flatMap((event) => c.project(event).map((change) => ({ change, version: event.version })))))
-  const metadata = { commandId: c.commandId, fingerprint: c.fingerprint, correlationId: c.commandId, at: c.at }
+  const metadata =
+    c.traceparent === undefined
+      ? { commandId: c.commandId, fingerprint: c.fingerprint, correlationId: c.commandId, at: c.at }
+      : { commandId: c.commandId, fingerprint: c.fingerprint, correlationId: c.commandId, at: c.at, traceparent: c.traceparent }
   const rows: Record<PartName, ReadonlyArray<unknown>> = {
     events,
     states: [...states.values()],

@@ -1,6 +1,6 @@
-import { Duration, Effect, Schedule } from "effect"
+import { Clock, Duration, Effect, Schedule } from "effect"
 import type { PortFailure } from "@low/functions"
-import type { Committed } from "@low/core"
+import { continuing, endSpans, spanOptions, Tracing, type Committed } from "@low/core"
 import type { PgClient } from "./pool"
 import { subscriptionMetrics } from "./subscription-metrics"
 
@@ -18,7 +18,7 @@ export interface EventRow {
   readonly stream_id: string
   readonly version: number
   readonly data: { readonly _tag: string }
-  readonly metadata: { readonly commandId: string; readonly at: string }
+  readonly metadata: { readonly commandId: string; readonly at: string; readonly traceparent?: string }
 }
 
 /** The event as the executor committed it. */
@@ -29,7 +29,8 @@ export const toCommitted = (row: EventRow): Committed => ({
   event: row.data,
   commandId: row.metadata.commandId,
   at: row.metadata.at,
-  position: Number(row.position)
+  position: Number(row.position),
+  ...(row.metadata.traceparent === undefined ? {} : { traceparent: row.metadata.traceparent })
 })
 
 /**
@@ -108,7 +109,46 @@ export interface SubscriptionOptions<E, R> {
  * less and less often, but at least every `heldPoll`. Failures of Postgres or of the handler are logged and retried
  * from the checkpoint.
  */
-export const subscribe = <E, R>(pg: PgClient, options: SubscriptionOptions<E, R>): Effect.Effect<never, never, R> => {
+export const subscribe = <E, R>(pg: PgClient, options: SubscriptionOptions<E, R>): Effect.Effect<never, never, R> =>
+  Effect.flatMap(Tracing, (tracing) => subscribeWith(pg, options, tracing ? traced(options) : options.handle))
+
+/**
+ * `handle`, with a consumer span per event, each continuing the trace of the command that wrote it (linked to it
+ * instead when the event is old: see `continuing`) and ending once the batch is handled. A batch of one event is handled inside its span, so that what its handling does (commands
+ * it sends) joins that trace.
+ */
+const traced =
+  <E, R>({ name, handle }: SubscriptionOptions<E, R>) =>
+  (events: ReadonlyArray<Committed>): Effect.Effect<void, E, R> =>
+    Effect.flatMap(
+      Effect.forEach(events, (event) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          Effect.makeSpan(
+            `process ${name}`,
+            spanOptions({
+              kind: "consumer",
+              ...continuing(event.traceparent, Date.parse(event.at), now),
+              attributes: {
+                "low.subscription": name,
+                "low.stream": event.stream,
+                "low.version": event.version,
+                "low.position": event.position
+              }
+            })
+          )
+        )
+      ),
+      (spans) =>
+        Effect.onExit(spans.length === 1 ? Effect.withParentSpan(handle(events), spans[0]!) : handle(events), (exit) =>
+          endSpans(spans, exit)
+        )
+    )
+
+const subscribeWith = <E, R>(
+  pg: PgClient,
+  options: SubscriptionOptions<E, R>,
+  handle: (events: ReadonlyArray<Committed>) => Effect.Effect<void, E, R>
+): Effect.Effect<never, never, R> => {
   const batch = options.batch ?? 500
   const idle = Duration.decode(options.idle ?? "1 second")
   // However long the older transaction runs, the events it held back are delivered within this of its end.
@@ -126,7 +166,7 @@ export const subscribe = <E, R>(pg: PgClient, options: SubscriptionOptions<E, R>
         return from
       }
       heldFor = 0
-      yield* options.handle(events)
+      yield* handle(events)
       yield* saveCheckpoint(pg, options.name, next)
       at = next
       return next

@@ -25,18 +25,20 @@ export interface GraphQLResponse<TData> {
 /** Operation variables; `undefined` values are dropped by JSON, so they reach the server as absent. */
 export type Variables = Readonly<Record<string, unknown>>
 
-/** Sends one operation as POST application/json and parses the answer; throws when the answer is not JSON. */
+/** Sends one operation as POST application/json (with `headers` besides) and parses the answer; throws when the answer is not JSON. */
 export const gql = async <TData = Record<string, unknown>>(
   url: string,
   query: string,
-  variables?: Variables
+  variables?: Variables,
+  headers: Readonly<Record<string, string>> = {}
 ): Promise<GraphQLResponse<TData>> => {
   const response = await fetch(url, {
     method: "POST",
     headers: {
       "content-type": "application/json",
       // Both media types carry the same body; a server may pick either.
-      accept: "application/graphql-response+json, application/json;q=0.9"
+      accept: "application/graphql-response+json, application/json;q=0.9",
+      ...headers
     },
     body: JSON.stringify(variables === undefined ? { query } : { query, variables })
   })

@@ -1,4 +1,4 @@
-import { Duration, Effect, Exit, Layer } from "effect"
+import { Duration, Effect, Exit, Layer, type Tracer } from "effect"
 import type { Envelope } from "@low/functions"
 import { MemoryStore } from "../memory/store"
 import { CommandBus } from "../command-bus"
@@ -6,6 +6,7 @@ import { Timeout } from "../errors"
 import type { Committed } from "../event-store"
 import { Executor, type AnyHandler, type AnyProjector, type Outcome } from "../executor"
 import { projectionLag, sampledOnScrape } from "../metrics"
+import { spanOptions, Tracing } from "../tracing"
 import { makeDeadlines, type Deadline } from "./deadlines"
 import { makeMailbox, type Mailbox } from "./mailbox"
 import { makeWatermark, type Watermark } from "./watermark"
@@ -23,6 +24,8 @@ export interface InProcessOptions {
 interface Delivery {
   readonly event: Committed
   readonly seq: number
+  /** The span of the command that wrote it, when spans are recorded: the projection's span is its child. */
+  readonly parent?: Tracer.AnySpan | undefined
 }
 
 /** Where one handler's events go: a queue per projector reading them, and each projector's watermark. */
@@ -39,6 +42,8 @@ interface Request {
   /** Resumes the caller with the outcome after its projection, the handler's failure, or Timeout; once. */
   readonly answer: (exit: Exit.Exit<Outcome, unknown>) => void
   readonly deadline: Deadline
+  /** The caller's span, when spans are recorded: the command runs in its trace. */
+  readonly parent?: Tracer.AnySpan | undefined
 }
 
 const hash = (s: string) => {
@@ -71,6 +76,7 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
       const store = yield* MemoryStore
       const partitions = options.partitions ?? 4
       const deadlines = yield* makeDeadlines(options.timeout ?? Duration.seconds(10))
+      const tracing = yield* Tracing
 
       // One channel per name the handlers write and the projectors read.
       const channels = new Map<string, Channel>()
@@ -86,15 +92,26 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         source.marks.push(mark)
         const lag = projectionLag({ projector: projector.name })
         yield* sampledOnScrape(Effect.sync(() => lag.set(source.seq - mark.position)))
+        const apply = ({ event }: Delivery) => store.applyChanges(projector.project(event), event.version)
+        // With spans recorded, each event is projected in a span of its own, in the trace of the command that wrote it.
+        const applyAll = tracing
+          ? (batch: ReadonlyArray<Delivery>) =>
+              Effect.forEach(
+                batch,
+                (delivery) =>
+                  Effect.withSpan(
+                    Effect.sync(() => apply(delivery)),
+                    `project ${projector.reads}`,
+                    spanOptions({
+                      ...(delivery.parent === undefined ? {} : { parent: delivery.parent }),
+                      attributes: { "low.stream": delivery.event.stream }
+                    })
+                  ),
+                { discard: true }
+              )
+          : (batch: ReadonlyArray<Delivery>) => Effect.sync(() => batch.forEach(apply))
         yield* deliveries.take(1024).pipe(
-          Effect.map((batch) => {
-            let last = 0
-            for (const { event, seq } of batch) {
-              store.applyChanges(projector.project(event), event.version)
-              last = seq
-            }
-            mark.advance(last)
-          }),
+          Effect.flatMap((batch) => Effect.map(applyAll(batch), () => mark.advance(batch.at(-1)?.seq ?? 0))),
           Effect.forever,
           Effect.forkScoped
         )
@@ -112,7 +129,7 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         // waits for everything published so far, which includes the original.
         if (outcome._tag === "Applied")
           for (const event of outcome.events) {
-            const delivery = { event, seq: ++out.seq }
+            const delivery = { event, seq: ++out.seq, parent: req.parent }
             for (const subscriber of out.subscribers) subscriber.offer(delivery)
           }
         whenAll(out.marks, out.seq, () => {
@@ -120,6 +137,9 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
           req.answer(exit)
         })
       }
+
+      const run = (req: Request) => executor.run(req.handler, req.command, req.envelope)
+      const runIn = tracing ? (req: Request) => (req.parent === undefined ? run(req) : Effect.withParentSpan(run(req), req.parent)) : run
 
       const queues = new Map<AnyHandler, Array<Mailbox<Request>>>()
       for (const handler of options.handlers) {
@@ -135,7 +155,7 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
                 Effect.forEach(
                   batch,
                   // Handled and published even when its caller stopped waiting: the events must reach the projectors.
-                  (req) => Effect.map(Effect.exit(executor.run(req.handler, req.command, req.envelope)), (exit) => settle(out, req, exit)),
+                  (req) => Effect.map(Effect.exit(runIn(req)), (exit) => settle(out, req, exit)),
                   { discard: true }
                 )
               )
@@ -152,13 +172,16 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
             const lanes = queues.get(handler)
             if (lanes === undefined) return Effect.dieMessage(`no handler ${handler.name} in this deployment`)
             const lane = lanes[hash(handler.entity(command)) % lanes.length]!
-            // The answer carries the handler's own rejections, whose type the generic signature names.
-            return Effect.async<Outcome, unknown>((resume) => {
-              const deadline = deadlines.set(() => resume(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
-              lane.offer({ handler, command, envelope, answer: resume, deadline })
-              // A caller that stops waiting frees its deadline; the command is still handled and projected.
-              return Effect.sync(() => deadline.settle())
-            }) as Effect.Effect<Outcome, never>
+            const waiting = (parent?: Tracer.AnySpan) =>
+              // The answer carries the handler's own rejections, whose type the generic signature names.
+              Effect.async<Outcome, unknown>((resume) => {
+                const deadline = deadlines.set(() => resume(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
+                lane.offer({ handler, command, envelope, answer: resume, deadline, parent })
+                // A caller that stops waiting frees its deadline; the command is still handled and projected.
+                return Effect.sync(() => deadline.settle())
+              }) as Effect.Effect<Outcome, never>
+            // With spans recorded, the wait is a span, and the command and its projections run as its children.
+            return tracing ? Effect.useSpan(`wait ${handler.writes}`, spanOptions(), waiting) : waiting()
           })
       })
     })
