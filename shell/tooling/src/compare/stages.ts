@@ -1,10 +1,11 @@
 import type { SpanRecord } from "@low/testing/traces"
 
 /** What attribution needs of a span: its place in the tree and its interval. */
-export type TimedSpan = Pick<SpanRecord, "name" | "traceId" | "spanId" | "parentSpanId" | "startMs" | "endMs">
+export type TimedSpan = Pick<SpanRecord, "name" | "traceId" | "spanId" | "parentSpanId" | "startMs" | "endMs" | "attributes">
 
 /** The stages a mutation's time is split into, in the order it meets them (and the charts show them). */
 export const stages = [
+  "client & sockets",
   "http+graphql",
   "queue/wait",
   "send",
@@ -92,10 +93,12 @@ export const attribute = (trace: ReadonlyArray<TimedSpan>, root: TimedSpan): Sta
 
 /** Where the time of a project's traced mutations went, on average. */
 export interface StageBreakdown {
-  /** Mutations traced from their HTTP request to their answer. */
+  /** Mutations traced from their HTTP request to their answer, whose latency the load measured. */
   readonly traces: number
-  /** Their mean duration, from the server's HTTP span, in ms. */
+  /** Their mean latency as the load measured it, in ms. */
   readonly meanMs: number
+  /** Their mean duration in the server, from its HTTP span, in ms. */
+  readonly serverMs: number
   /** Mean ms per mutation in each stage met, in the order of `stages`; they add up to `meanMs`. */
   readonly stages: ReadonlyArray<{ readonly stage: Stage; readonly ms: number }>
 }
@@ -106,31 +109,36 @@ const isMutationRoot = (span: TimedSpan, byId: ReadonlyMap<string, TimedSpan>) =
 const round = (ms: number) => Math.round(ms * 1000) / 1000
 
 /**
- * The mean stage times of the mutations whose HTTP request started within `window` (ms since the epoch): traces
- * rooted at a `POST /graphql` span with a `route Mutation.*` span under it. Undefined when there is none.
+ * The mean stage times of the traced mutations among those the load timed (`latencyMs`, by commandId): traces rooted
+ * at a `POST /graphql` span with a `route Mutation.*` span, of one of those commandIds, under it. What the load
+ * measured beyond the HTTP span is "client & sockets": the load generator, the sockets, and a busy server's backlog
+ * of requests not yet read. Undefined when no mutation was traced.
  */
-export const breakdown = (
-  spans: ReadonlyArray<TimedSpan>,
-  window: { readonly fromMs: number; readonly toMs: number }
-): StageBreakdown | undefined => {
+export const breakdown = (spans: ReadonlyArray<TimedSpan>, latencyMs: ReadonlyMap<string, number>): StageBreakdown | undefined => {
   const traces = groupBy(spans, (span) => span.traceId)
   const total = noTime()
   let count = 0,
-    duration = 0
+    client = 0,
+    server = 0
   for (const trace of traces.values()) {
     const byId = new Map(trace.map((s) => [s.spanId, s]))
     const root = trace.find((s) => isMutationRoot(s, byId))
-    if (root === undefined || root.startMs < window.fromMs || root.startMs > window.toMs) continue
-    if (!trace.some((s) => s.parentSpanId === root.spanId && s.name.startsWith("route Mutation."))) continue
+    const route = root && trace.find((s) => s.parentSpanId === root.spanId && s.name.startsWith("route Mutation."))
+    const measured = latencyMs.get(String(route?.attributes["low.command_id"]))
+    if (root === undefined || measured === undefined) continue
     const times = attribute(trace, root)
+    const duration = root.endMs - root.startMs
+    times["client & sockets"] = Math.max(0, measured - duration)
     for (const stage of stages) total[stage] += times[stage]
-    duration += root.endMs - root.startMs
+    client += Math.max(measured, duration)
+    server += duration
     count++
   }
   if (count === 0) return undefined
   return {
     traces: count,
-    meanMs: round(duration / count),
+    meanMs: round(client / count),
+    serverMs: round(server / count),
     stages: stages.filter((stage) => total[stage] > 0).map((stage) => ({ stage, ms: round(total[stage] / count) }))
   }
 }
