@@ -7,7 +7,10 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 bench="${1:?graphql or kafka}"
 rounds="${2:-4}"
 log="$(mktemp -d)"
-run() { bash shell/tooling/bench.sh "$bench" "$@" >"$log/$side-$round" 2>&1; }
+run() {
+  bash shell/tooling/bench.sh "$bench" "$@" >"$log/$side-$round" 2>&1 ||
+    { tail -20 "$log/$side-$round" >&2; echo "round $round with tracing $side failed: $log/$side-$round" >&2; exit 1; }
+}
 for round in $(seq 1 "$rounds"); do
   for side in $([ $((round % 2)) = 1 ] && echo "off on" || echo "on off"); do
     if [ "$side" = on ]; then run --tracing; else run; fi

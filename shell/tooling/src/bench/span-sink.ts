@@ -54,11 +54,13 @@ export const startSpanSink = async () => {
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
   const { port } = server.address() as AddressInfo
   return {
-    /** The environment that makes a project export every trace to this sink, as OTLP/protobuf (the default). */
+    /**
+     * The environment that makes a project export its traces to this sink as OTLP/protobuf (the default), every one
+     * of them unless OTEL_TRACES_SAMPLER says otherwise (the SDK's default is parentbased_always_on).
+     */
     env: {
       OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
-      OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf",
-      OTEL_TRACES_SAMPLER: "parentbased_always_on"
+      OTEL_EXPORTER_OTLP_PROTOCOL: "http/protobuf"
     },
     counted: () => ({ spans, requests }),
     close: () =>
