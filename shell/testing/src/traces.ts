@@ -13,6 +13,9 @@ export interface SpanRecord {
   readonly attributes: Readonly<Record<string, unknown>>
   /** The attributes of the resource (the process) that exported it: service.name, low.roles… */
   readonly resource: Readonly<Record<string, unknown>>
+  /** When it started and ended, in milliseconds since the epoch (to the microsecond). */
+  readonly startMs: number
+  readonly endMs: number
 }
 
 /** The spans of `spans` in the trace of the first span named `name`. */
@@ -47,6 +50,8 @@ interface OtlpSpan {
   readonly spanId: string
   readonly parentSpanId?: string
   readonly attributes?: ReadonlyArray<OtlpAttribute>
+  readonly startTimeUnixNano?: string | number
+  readonly endTimeUnixNano?: string | number
 }
 interface OtlpTraces {
   readonly resourceSpans?: ReadonlyArray<{
@@ -59,6 +64,9 @@ const kinds = ["internal", "internal", "server", "client", "producer", "consumer
 
 const plainValue = (value: OtlpValue) =>
   value.stringValue ?? (value.intValue === undefined ? undefined : Number(value.intValue)) ?? value.doubleValue ?? value.boolValue
+
+/** Nanoseconds since the epoch, as OTLP/JSON writes them (a decimal string), in milliseconds. */
+const millisOf = (nanos: string | number | undefined) => (nanos === undefined ? 0 : Number(BigInt(nanos) / 1000n) / 1000)
 
 const attributesOf = (attributes: ReadonlyArray<OtlpAttribute> = []) =>
   Object.fromEntries(attributes.map(({ key, value }) => [key, plainValue(value)]))
@@ -74,7 +82,9 @@ export const spansOfOtlpJson = (body: OtlpTraces): Array<SpanRecord> =>
         spanId: span.spanId,
         parentSpanId: span.parentSpanId === undefined || span.parentSpanId === "" ? undefined : span.parentSpanId,
         attributes: attributesOf(span.attributes),
-        resource: attributesOf(resource?.attributes)
+        resource: attributesOf(resource?.attributes),
+        startMs: millisOf(span.startTimeUnixNano),
+        endMs: millisOf(span.endTimeUnixNano)
       }))
     )
   )
@@ -131,6 +141,8 @@ export const startOtlpReceiver = async (): Promise<OtlpReceiver> => {
 
 const kindNames = ["internal", "server", "client", "producer", "consumer"] as const
 
+const millisOfHrTime = ([seconds, nanos]: readonly [number, number]) => seconds * 1000 + nanos / 1e6
+
 /**
  * Spans recorded in this process (an in-memory exporter behind a simple processor: each span is kept as it ends),
  * and the layer that makes the shell record them.
@@ -146,7 +158,9 @@ export const recordSpans = (serviceName: string) => {
       spanId: span.spanContext().spanId,
       parentSpanId: span.parentSpanContext?.spanId,
       attributes: span.attributes,
-      resource: span.resource.attributes
+      resource: span.resource.attributes,
+      startMs: millisOfHrTime(span.startTime),
+      endMs: millisOfHrTime(span.endTime)
     }))
   return { layer, spans, reset: () => exporter.reset() }
 }

@@ -1,4 +1,5 @@
-// `pnpm bench [executor] [graphql] ...`: the benchmarks behind BENCHMARKS.md (all of them when none is named).
+// `pnpm bench [executor] [graphql] ... [--tracing]`: the benchmarks behind BENCHMARKS.md (all of them when none is
+// named); with --tracing (or BENCH_TRACING=1), the servers they start export every trace to a sink of the bench's.
 // Runs bundled (shell/tooling/bench.sh builds it to shell/tooling/dist/bench.js), with import.meta.url standing
 // for this source file's URL, so paths below are relative to shell/tooling/src.
 import { spawnSync } from "node:child_process"
@@ -6,6 +7,12 @@ import { fileURLToPath } from "node:url"
 import { executorBench } from "./bench/executor"
 import { graphqlBench } from "./bench/graphql"
 import { startProjectProcess } from "./bench/server-process"
+import { benchTracing, startSpanSink } from "./bench/span-sink"
+
+const args = process.argv.slice(2)
+// The benchmarks run as scripts of their own read it from the environment.
+if (args.includes("--tracing")) process.env["BENCH_TRACING"] = "1"
+const tracing = benchTracing()
 
 const benches: Record<string, () => Promise<void>> = {
   executor: async () => {
@@ -23,8 +30,12 @@ const benches: Record<string, () => Promise<void>> = {
     }
   },
   graphql: async () => {
-    console.log("\n## GraphQL over HTTP, in-memory project: 50 connections, 10 s, credits and debits over 1000 wallets\n")
-    const server = await startProjectProcess("in-memory", Number(process.env["BENCH_PORT"] ?? 4710))
+    console.log(
+      `\n## GraphQL over HTTP, in-memory project: 50 connections, 10 s, credits and debits over 1000 wallets${tracing ? ", every trace exported" : ""}\n`
+    )
+    const sink = tracing ? await startSpanSink() : undefined
+    const server = await startProjectProcess("in-memory", Number(process.env["BENCH_PORT"] ?? 4710), sink?.env)
+    let mutations = 0
     try {
       let cpu = 0
       const r = await graphqlBench({
@@ -40,6 +51,7 @@ const benches: Record<string, () => Promise<void>> = {
         }
       })
       const perMutation = Math.round((cpu * 1000) / r.requests)
+      mutations = r.requests + 2 * 1000 // and the wallets' opening and funding
       console.log("| mutations/s | p50 ms | p99 ms | server CPU µs/mutation | non-2xx | errors | outcomes |")
       console.log("|---|---|---|---|---|---|---|")
       console.log(
@@ -47,6 +59,12 @@ const benches: Record<string, () => Promise<void>> = {
       )
     } finally {
       await server.stop()
+      if (sink !== undefined) {
+        const { spans, requests } = sink.counted()
+        const each = mutations === 0 ? "" : `, ${(spans / mutations).toFixed(1)} per mutation`
+        console.log(`\ntracing on: the sink received ${spans} spans in ${requests} OTLP/protobuf exports${each}`)
+        await sink.close()
+      }
     }
   }
 }
@@ -60,7 +78,8 @@ const script = (path: string) => async () => {
 benches["postgres"] = script("bench/postgres")
 benches["kafka"] = script("bench/kafka")
 
-const chosen = process.argv.slice(2).length > 0 ? process.argv.slice(2) : Object.keys(benches)
+const named = args.filter((arg) => arg !== "--tracing")
+const chosen = named.length > 0 ? named : Object.keys(benches)
 for (const name of chosen) {
   const bench = benches[name]
   if (bench === undefined) {

@@ -1,13 +1,15 @@
-// `pnpm compare [--projects a,b] [--wallets N] [--duration S] [--rate R | --connections C] [--mix c:d:i]`:
-// one GraphQL workload against each project in turn, its correctness read back, and a report side by side.
+// `pnpm compare [--projects a,b] [--wallets N] [--duration S] [--rate R | --connections C] [--mix c:d:i]
+// [--trace-ratio F]`: one GraphQL workload against each project in turn, its correctness read back, where the time
+// of its traced mutations went, and a report side by side.
 import { existsSync } from "node:fs"
 import { fileURLToPath } from "node:url"
 import { startProjectProcess } from "./bench/server-process"
 import { drive } from "./compare/drive"
 import { post } from "./compare/graphql"
 import { parseCompareArgs, type CompareOptions } from "./compare/options"
-import { table, writeReports } from "./compare/report"
+import { stageTable, table, writeReports } from "./compare/report"
 import { summarize, type ProjectResult } from "./compare/summary"
+import { startTraceCollector, type TraceCollector } from "./compare/tracing"
 import { verify } from "./compare/verify"
 import { initialBalance, makeWorkload, walletIds } from "./compare/workload"
 
@@ -43,10 +45,15 @@ const openWallets = async (url: string, ids: ReadonlyArray<string>) => {
     )
 }
 
-const runProject = async (project: string, port: number, options: CompareOptions): Promise<ProjectResult> => {
+const runProject = async (
+  project: string,
+  port: number,
+  options: CompareOptions,
+  traces: TraceCollector | undefined
+): Promise<ProjectResult> => {
   const run = `cmp${Date.now().toString(36)}`
   console.log(`${project}: starting`)
-  const server = await startProjectProcess(project, port)
+  const server = await startProjectProcess(project, port, traces?.env)
   stopServer = server.stop
   try {
     const ids = walletIds(run, options.wallets)
@@ -55,8 +62,9 @@ const runProject = async (project: string, port: number, options: CompareOptions
       stopLoad = stop
     })
     if (process.stdout.isTTY) process.stdout.write("\n")
+    await traces?.settled()
     console.log(`${project}: checking the final state`)
-    return summarize(project, driven, await verify(server.url, ids, driven))
+    return summarize(project, driven, await verify(server.url, ids, driven), traces?.breakdown(driven.latencyOf))
   } finally {
     await server.stop()
   }
@@ -67,7 +75,7 @@ const failedToRun = (project: string, error: unknown): ProjectResult => ({
   requests: 0,
   seconds: 0,
   mutationsPerSecond: 0,
-  latencyMs: { p50: 0, p95: 0, p99: 0, max: 0 },
+  latencyMs: { mean: 0, p50: 0, p95: 0, p99: 0, max: 0 },
   curve: [],
   codes: {},
   correctness: { ok: false, checkedWallets: 0, checkedInvites: 0, failures: [String(error)] },
@@ -88,11 +96,13 @@ if (unknown.length > 0) {
   process.exit(2)
 }
 
+const traces = options.traceRatio > 0 ? await startTraceCollector(options.traceRatio) : undefined
 const results: Array<ProjectResult> = []
 for (const [i, project] of options.projects.entries())
-  results.push(await runProject(project, 4800 + i, options).catch((error) => failedToRun(project, error)))
+  results.push(await runProject(project, 4800 + i, options, traces).catch((error) => failedToRun(project, error)))
+await traces?.close()
 
-console.log(`\n${table(results)}\n`)
-const files = writeReports(options, results)
+console.log(`\n${table(results)}\n\n${stageTable(results)}\n`)
+const files = await writeReports(options, results)
 console.log(`report: ${files.html}\nfigures: ${files.json}`)
 process.exit(results.every((r) => r.correctness.ok && r.error === undefined) ? 0 : 1)

@@ -1,6 +1,8 @@
 // `pnpm bench kafka`: the graphql-kafka project end to end — mutations/s and latency through
 // GraphQL at a fixed offered load and at saturation, as one process and as a bff beside a handler+projector
 // process, with the in-memory project as the baseline of the same machine; then command → projection latency.
+// With BENCH_TRACING=1 (`pnpm bench kafka --tracing`), every process it starts exports every trace to a sink of its
+// own (in the command → projection latency, only the handler+projector process makes spans, not this one).
 import { Effect } from "effect"
 import { graphqlBench } from "./graphql"
 import { spawnStart } from "@low/testing"
@@ -8,12 +10,25 @@ import { startProjectProcess } from "./server-process"
 import { projectionLatency } from "./kafka-latency"
 import { kafkaSettings } from "@low/kafka"
 import { dropTestData, envOf, requireServices, testSettings } from "@low/kafka/testing"
+import { benchTracing, startSpanSink } from "./span-sink"
 
 const seconds = Number(process.env["BENCH_SECONDS"] ?? 20)
 const port = Number(process.env["BENCH_PORT"] ?? 4720)
 // Production consumer settings: the bench measures the deployment as it runs, not as tests tune it.
 const fresh = (label: string) => testSettings(label, { consumer: Effect.runSync(kafkaSettings).consumer })
-const quiet = { LOG_LEVEL: "WARN" }
+const sink = benchTracing() ? await startSpanSink() : undefined
+const quiet = { LOG_LEVEL: "WARN", ...sink?.env }
+const spansReceived: Array<string> = []
+/** Notes the spans the sink received since the last note, under `name`. */
+const noteSpans = (() => {
+  let before = 0
+  return (name: string) => {
+    if (sink === undefined) return
+    const { spans } = sink.counted()
+    spansReceived.push(`${name}: ${spans - before}`)
+    before = spans
+  }
+})()
 
 /** A warm-up (not reported: the JIT and the consumers' first batches), then 100/s and 500/s offered, then saturation. */
 const rows = async (name: string, url: string) => {
@@ -38,7 +53,7 @@ const row = async (name: string, url: string, connections: number, rate?: number
 }
 
 await requireServices()
-console.log(`## GraphQL over HTTP: credits and debits over 1000 wallets, ${seconds} s per row\n`)
+console.log(`## GraphQL over HTTP: credits and debits over 1000 wallets, ${seconds} s per row${sink ? ", every trace exported" : ""}\n`)
 console.log("| deployment | offered load/s | connections | mutations/s | p50 ms | p99 ms | non-2xx | errors | outcomes |")
 console.log("|---|---|---|---|---|---|---|---|---|")
 
@@ -47,6 +62,7 @@ try {
   await rows("in-memory (baseline)", baseline.url)
 } finally {
   await baseline.stop()
+  noteSpans("in-memory (baseline)")
 }
 
 for (const split of [false, true]) {
@@ -61,8 +77,10 @@ for (const split of [false, true]) {
     await bff.stop()
     await stopWorkers()
     await dropTestData(settings)
+    noteSpans(name)
   }
 }
+if (sink !== undefined) console.log(`\ntracing on: spans the sink received (OTLP/protobuf), ${spansReceived.join(", ")}`)
 
 const settings = fresh("bench-latency")
 const stopWorkers = startWorkers(envOf(settings))
@@ -76,5 +94,6 @@ try {
 } finally {
   await stopWorkers()
   await dropTestData(settings)
+  await sink?.close()
 }
 process.exit(0)

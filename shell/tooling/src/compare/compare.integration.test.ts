@@ -13,9 +13,11 @@ import { initialBalance } from "./workload"
 
 const root = fileURLToPath(new URL("../../../../", import.meta.url))
 const projects = ["in-memory", "graphql-postgres", "graphql-kafka"]
+// The projects whose traces reach the executor's spans from the HTTP request.
+const executorSpansIn = ["in-memory", "graphql-postgres"]
 
 describe("pnpm compare", () => {
-  it("given a short workload, when comparing every project, then it writes the JSON and HTML reports and finds each final state correct", () => {
+  it("given a short workload, when comparing every project, then it writes the JSON and HTML reports, finds each final state correct and shows where the time of the traced mutations went", () => {
     const out = mkdtempSync(join(tmpdir(), "compare-"))
     const run = spawnSync(
       "npx",
@@ -38,10 +40,27 @@ describe("pnpm compare", () => {
       expect(result.correctness.checkedWallets).toBe(10)
       expect(result.requests).toBeGreaterThan(0)
       expect(result.codes["OK"]).toBeGreaterThan(0)
+      const breakdown = result.stages!
+      expect(breakdown, result.project).toBeDefined()
+      expect(breakdown.traces).toBeGreaterThan(0)
+      for (const { stage, ms } of breakdown.stages) expect(ms, `${result.project} ${stage}`).toBeGreaterThan(0)
+      const sum = breakdown.stages.reduce((total, { ms }) => total + ms, 0)
+      expect(Math.abs(sum - breakdown.meanMs), `${result.project}: stages add up to ${sum}, mean ${breakdown.meanMs}`).toBeLessThan(0.05)
+      expect(breakdown.serverMs).toBeGreaterThan(0)
+      expect(breakdown.serverMs).toBeLessThanOrEqual(breakdown.meanMs)
+      expect(breakdown.meanMs).toBeLessThanOrEqual(result.latencyMs.max + 1)
     }
+    const met = (project: string) => report.results.find((r) => r.project === project)!.stages!.stages.map((s) => s.stage)
+    for (const project of executorSpansIn)
+      expect(met(project)).toEqual(expect.arrayContaining(["lock & retries", "lookup", "operate", "commit"]))
+    expect(met("in-memory")).toEqual(expect.arrayContaining(["queue/wait", "projection"]))
     const page = readFileSync(join(out, html!), "utf8")
     for (const project of projects) expect(page).toContain(project)
-    expect(page).toContain("<svg")
+    // Four charts drawn in the page (throughput, latency, and the stages from the load's side and in the server).
+    expect(page.match(/<svg/g)?.length).toBe(4)
+    expect(page).toContain("ms per mutation in the server")
+    // Nothing to fetch: the report works offline.
+    expect(page).not.toMatch(/<script|<link|https?:\/\/(?!www\.w3\.org\/)/)
   }, 900_000)
 
   describe("the correctness check", () => {
@@ -58,6 +77,7 @@ describe("pnpm compare", () => {
       const driven: Driven = {
         seconds: 1,
         latencies: [1],
+        latencyOf: new Map(),
         codes: { OK: 1 },
         accepted: [{ sent: { kind: "credit", commandId: `${id}-lost`, walletId: id, amount: 5, email: "" } }]
       }

@@ -8,6 +8,8 @@ import { mutationOf, type Sent } from "./workload"
 export interface Driven {
   readonly seconds: number
   readonly latencies: Array<number>
+  /** Each answered mutation's latency, by commandId, as this side measured it (from its request's setup). */
+  readonly latencyOf: ReadonlyMap<string, number>
   readonly codes: Record<string, number>
   /** Accepted mutations, with the customer id for invites. */
   readonly accepted: Array<{ readonly sent: Sent; readonly customerId?: string }>
@@ -15,6 +17,7 @@ export interface Driven {
 
 interface Connection {
   pending?: Sent
+  sentAt?: number
 }
 
 const settledCodes = new Set(["OK", "INSUFFICIENT_FUNDS", "BALANCE_LIMIT", "ALREADY_INVITED", "WALLET_NOT_FOUND"])
@@ -28,6 +31,7 @@ export const drive = async (
   onInstance: (stop: () => void) => void
 ): Promise<Driven> => {
   const latencies: Array<number> = []
+  const latencyOf = new Map<string, number>()
   const codes: Record<string, number> = {}
   const accepted: Driven["accepted"] = []
   const unsettled = new Map<string, Sent>()
@@ -48,12 +52,16 @@ export const drive = async (
     (n, connection) => {
       const sent = next(n)
       ;(connection as Connection).pending = sent
+      // autocannon sets a request up just before it writes it (the first of a connection, before it connects).
+      ;(connection as Connection).sentAt = performance.now()
       unsettled.set(sent.commandId, sent)
       return mutationOf(sent)
     },
     (body, connection) => {
-      const sent = (connection as Connection).pending
-      if (sent !== undefined) settle(sent, JSON.parse(body) as Answer)
+      const { pending: sent, sentAt } = connection as Connection
+      if (sent === undefined) return
+      if (sentAt !== undefined) latencyOf.set(sent.commandId, performance.now() - sentAt)
+      settle(sent, JSON.parse(body) as Answer)
     }
   )
   const instance = autocannon(load, (_error, result) => finished(result))
@@ -72,5 +80,5 @@ export const drive = async (
       await new Promise((resolve) => setTimeout(resolve, 100 * attempt)) // back off before asking again
     }
   }
-  return { seconds, latencies, codes, accepted }
+  return { seconds, latencies, latencyOf, codes, accepted }
 }

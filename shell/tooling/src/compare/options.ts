@@ -10,6 +10,8 @@ export interface CompareOptions {
   /** Relative weights of credit, debit and invite requests. */
   readonly mix: { readonly credit: number; readonly debit: number; readonly invite: number }
   readonly out: string
+  /** The share of mutations traced for the stage breakdown, from 0 (no tracing) to 1. */
+  readonly traceRatio: number
 }
 
 const positive = (name: string, text: string) => {
@@ -29,7 +31,8 @@ export const parseCompareArgs = (argv: ReadonlyArray<string>): CompareOptions =>
       rate: { type: "string" },
       connections: { type: "string", default: "50" },
       mix: { type: "string", default: "5:4:1" },
-      out: { type: "string", default: "reports" }
+      out: { type: "string", default: "reports" },
+      "trace-ratio": { type: "string", default: "0.1" }
     },
     strict: true
   })
@@ -41,6 +44,8 @@ export const parseCompareArgs = (argv: ReadonlyArray<string>): CompareOptions =>
     .map((p) => p.trim())
     .filter((p) => p.length > 0)
   if (projects.length === 0) throw new Error("--projects names no project")
+  const traceRatio = Number(values["trace-ratio"])
+  if (!(traceRatio >= 0 && traceRatio <= 1)) throw new Error(`--trace-ratio must be a number from 0 to 1, got "${values["trace-ratio"]}"`)
   return {
     projects,
     wallets: Math.floor(positive("wallets", values.wallets)),
@@ -48,6 +53,7 @@ export const parseCompareArgs = (argv: ReadonlyArray<string>): CompareOptions =>
     rate: values.rate === undefined ? undefined : positive("rate", values.rate),
     connections: Math.floor(positive("connections", values.connections)),
     mix: { credit: weights[0]!, debit: weights[1]!, invite: weights[2]! },
-    out: values.out
+    out: values.out,
+    traceRatio
   }
 }

@@ -1,7 +1,9 @@
 import { mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { latencyChart, stagesChart, throughputChart } from "./charts"
 import type { CompareOptions } from "./options"
-import { percentiles, type ProjectResult } from "./summary"
+import { type Stage, stages } from "./stages"
+import type { ProjectResult } from "./summary"
 
 const verdictOf = (r: ProjectResult) =>
   r.error !== undefined ? `FAILED TO RUN: ${r.error}` : r.correctness.ok ? "correct" : `WRONG (${r.correctness.failures.length})`
@@ -26,48 +28,55 @@ export const table = (results: ReadonlyArray<ProjectResult>) => {
   return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ")).join("\n")
 }
 
-const colors = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"]
 const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`)
 
-/** Latency by percentile, one line per project, on a log scale of milliseconds. */
-const latencySvg = (results: ReadonlyArray<ProjectResult>) => {
-  const w = 720,
-    h = 320,
-    left = 60,
-    bottom = 40
-  const max = Math.max(1, ...results.flatMap((r) => r.curve))
-  const y = (ms: number) => h - bottom - (Math.log10(1 + ms) / Math.log10(1 + max)) * (h - bottom - 20)
-  const x = (i: number) => left + (i / (percentiles.length - 1)) * (w - left - 20)
-  const lines = results.map(
-    (r, k) =>
-      `<polyline fill="none" stroke="${colors[k % colors.length]}" stroke-width="2" points="${r.curve.map((ms, i) => `${x(i)},${y(ms)}`).join(" ")}"/>`
-  )
-  const ticks = percentiles.map((p, i) => `<text x="${x(i)}" y="${h - 20}" font-size="10" text-anchor="middle">p${p}</text>`)
-  const yTicks = [1, 10, 100, 1000, 10000]
-    .filter((ms) => ms <= max * 1.5)
-    .map(
-      (ms) =>
-        `<text x="${left - 6}" y="${y(ms) + 3}" font-size="10" text-anchor="end">${ms} ms</text><line x1="${left}" x2="${w - 20}" y1="${y(ms)}" y2="${y(ms)}" stroke="#eee"/>`
-    )
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${yTicks.join("")}${ticks.join("")}${lines.join("")}</svg>`
-}
-
-/** Mutations per second, one bar per project. */
-const throughputSvg = (results: ReadonlyArray<ProjectResult>) => {
-  const w = 720,
-    bar = 28,
-    h = results.length * (bar + 12) + 10
-  const max = Math.max(1, ...results.map((r) => r.mutationsPerSecond))
-  return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}">${results
-    .map((r, k) => {
-      const y = 10 + k * (bar + 12),
-        len = (r.mutationsPerSecond / max) * (w - 260)
-      return `<text x="0" y="${y + 18}" font-size="12">${escapeHtml(r.project)}</text><rect x="150" y="${y}" width="${len}" height="${bar}" fill="${colors[k % colors.length]}"/><text x="${155 + len}" y="${y + 18}" font-size="12">${r.mutationsPerSecond}/s</text>`
+/** The stage breakdown for the terminal: one row per project that has one, mean ms per mutation in each stage. */
+export const stageTable = (results: ReadonlyArray<ProjectResult>) => {
+  const traced = results.filter((r) => r.stages !== undefined)
+  if (traced.length === 0) return "no traced mutations: no stage breakdown"
+  const rows = [
+    ["where the time goes (ms)", "traced", "mean", "in server", ...stages],
+    ...traced.map((r) => {
+      const ms = new Map(r.stages!.stages.map(({ stage, ms }) => [stage, ms]))
+      return [
+        r.project,
+        String(r.stages!.traces),
+        r.stages!.meanMs.toFixed(2),
+        r.stages!.serverMs.toFixed(2),
+        ...stages.map((s) => (ms.has(s) ? ms.get(s)!.toFixed(2) : "-"))
+      ]
     })
-    .join("")}</svg>`
+  ]
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((row) => row[i]!.length)))
+  return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i]!)).join("  ")).join("\n")
 }
 
-const html = (options: CompareOptions, results: ReadonlyArray<ProjectResult>, when: string) => `<!doctype html>
+/** A row of the stage table, when some project met `stage`. */
+const stageRow = (traced: ReadonlyArray<ProjectResult>, stage: Stage, indent: string) =>
+  traced.some((r) => r.stages!.stages.some((s) => s.stage === stage))
+    ? `<tr><td>${indent}${escapeHtml(stage)}</td>${traced.map((r) => `<td>${r.stages!.stages.find((s) => s.stage === stage)?.ms.toFixed(2) ?? ""}</td>`).join("")}</tr>\n`
+    : ""
+
+const stagesSection = async (options: CompareOptions, results: ReadonlyArray<ProjectResult>) => {
+  const traced = results.filter((r) => r.stages !== undefined)
+  if (traced.length === 0) return `<h2>Where the time goes</h2><p>No mutation was traced (--trace-ratio ${options.traceRatio}).</p>`
+  return `<h2>Where the time goes</h2>
+<p>${Math.round(options.traceRatio * 100)} % of the mutations traced, in every process of the deployment, and timed by the load: each instant of the server's HTTP span is the stage of the most specific span running then, and what the load measured beyond it is "client &amp; sockets" (the load generator, the sockets, and the requests a busy server has not read yet). Mean milliseconds per mutation.</p>
+<h3>From the load's side</h3>${await stagesChart(results, true)}
+<h3>In the server</h3>${await stagesChart(results, false)}
+<table><tr><th>ms per mutation</th>${traced.map((r) => `<th>${escapeHtml(r.project)}</th>`).join("")}</tr>
+<tr><td>mean, as the load measured it</td>${traced.map((r) => `<td>${r.stages!.meanMs.toFixed(2)}</td>`).join("")}</tr>
+${stageRow(traced, "client & sockets", "&nbsp; ")}
+<tr><td>&nbsp; in the server</td>${traced.map((r) => `<td>${r.stages!.serverMs.toFixed(2)}</td>`).join("")}</tr>
+${stages
+  .filter((stage) => stage !== "client & sockets")
+  .map((stage) => stageRow(traced, stage, "&nbsp; &nbsp; &nbsp; "))
+  .join("")}
+<tr><td>mutations traced</td>${traced.map((r) => `<td>${r.stages!.traces}</td>`).join("")}</tr>
+</table>`
+}
+
+const html = async (options: CompareOptions, results: ReadonlyArray<ProjectResult>, when: string) => `<!doctype html>
 <html><head><meta charset="utf-8"><title>Deployment comparison ${escapeHtml(when)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:980px}td,th{padding:4px 10px;text-align:left;border-bottom:1px solid #ddd}.ok{color:#2ca02c}.bad{color:#d62728;font-weight:bold}</style></head>
 <body><h1>Deployment comparison</h1>
@@ -84,9 +93,9 @@ ${results
   )
   .join("\n")}
 </table>
-<h2>Throughput</h2>${throughputSvg(results)}
-<h2>Latency by percentile</h2>
-<p>${results.map((r, k) => `<span style="color:${colors[k % colors.length]}">■ ${escapeHtml(r.project)}</span>`).join(" &nbsp; ")}</p>${latencySvg(results)}
+<h2>Throughput</h2>${await throughputChart(results)}
+<h2>Latency by percentile</h2>${await latencyChart(results)}
+${await stagesSection(options, results)}
 ${results
   .filter((r) => !r.correctness.ok)
   .map(
@@ -101,13 +110,13 @@ ${results
 `
 
 /** Writes the JSON of every figure and the HTML report; returns their paths. */
-export const writeReports = (options: CompareOptions, results: ReadonlyArray<ProjectResult>) => {
+export const writeReports = async (options: CompareOptions, results: ReadonlyArray<ProjectResult>) => {
   const when = new Date().toISOString()
   const stamp = when.replace(/[:.]/g, "-")
   mkdirSync(options.out, { recursive: true })
   const json = join(options.out, `compare-${stamp}.json`)
   const page = join(options.out, `compare-${stamp}.html`)
   writeFileSync(json, JSON.stringify({ when, options, results }, null, 2))
-  writeFileSync(page, html(options, results, when))
+  writeFileSync(page, await html(options, results, when))
   return { json, html: page }
 }
