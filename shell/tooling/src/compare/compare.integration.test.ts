@@ -14,7 +14,7 @@ import { initialBalance } from "./workload"
 const root = fileURLToPath(new URL("../../../../", import.meta.url))
 const projects = ["in-memory", "graphql-postgres", "graphql-kafka"]
 // The projects whose traces reach the executor's spans from the HTTP request.
-const executorSpansIn = ["in-memory", "graphql-postgres"]
+const executorSpansIn = ["in-memory", "graphql-postgres", "graphql-kafka"]
 
 describe("pnpm compare", () => {
   it("given a short workload, when comparing every project, then it writes the JSON and HTML reports, finds each final state correct and shows where the time of the traced mutations went", () => {
