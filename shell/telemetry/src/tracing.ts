@@ -64,7 +64,7 @@ export interface Service {
 
 /**
  * Tracing as the environment configures it (`tracingConfig`): spans batched to the OTLP endpoint, or, without one,
- * no tracing at all: no tracer installed, the OpenTelemetry SDK not even loaded, and the shell's steps built
+ * no tracing at all: no tracer installed, the OpenTelemetry tracing SDK not even loaded, and the shell's steps built
  * without spans.
  */
 export const tracingFromEnv = ({ name, attributes = {} }: Service) =>
