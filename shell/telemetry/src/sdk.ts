@@ -1,11 +1,7 @@
-// The OpenTelemetry SDK, loaded only by a process that exports spans (see `tracingFromEnv`): one that does not never
-// evaluates it.
-import * as NodeSdk from "@effect/opentelemetry/NodeSdk"
+// Effect's tracer over OpenTelemetry's. The SDK itself (`span-export.ts`) is loaded only when a layer here is built.
 import * as Resource from "@effect/opentelemetry/Resource"
 import * as OtelTracer from "@effect/opentelemetry/Tracer"
-import { OTLPTraceExporter as OtlpJsonExporter } from "@opentelemetry/exporter-trace-otlp-http"
-import { OTLPTraceExporter as OtlpProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto"
-import { BatchSpanProcessor, type SpanProcessor } from "@opentelemetry/sdk-trace-base"
+import type { SpanProcessor } from "@opentelemetry/sdk-trace-base"
 import { Effect, Layer, Tracer as EffectTracer } from "effect"
 import { Tracing } from "@low/core"
 import type { OtlpProtocol } from "./tracing"
@@ -27,18 +23,45 @@ const effectTracer = Layer.unwrapEffect(
   )
 )
 
-/** Spans handed to `processor`, filed under `serviceName` with `attributes`, and the shell told to make them. */
-export const tracingTo = (processor: SpanProcessor, serviceName: string, attributes: Record<string, string> = {}) => {
+type SpanExport = typeof import("./span-export")
+
+/** How long closing the tracer provider waits for the spans left to be exported. */
+const shutdownTimeout = "3 seconds"
+
+/**
+ * The tracer provider, with the processor `processorOf` makes: made when the layer is built (the SDK loaded then),
+ * and, when its scope closes, flushed then shut down.
+ */
+const tracerProvider = (processorOf: (sdk: SpanExport) => SpanProcessor) =>
+  Layer.scoped(
+    OtelTracer.OtelTracerProvider,
+    Effect.flatMap(Resource.Resource, (resource) =>
+      Effect.acquireRelease(
+        Effect.map(
+          Effect.promise(() => import("./span-export")),
+          (sdk) => sdk.tracerProvider(resource, processorOf(sdk))
+        ),
+        (provider) =>
+          Effect.promise(() => provider.forceFlush().then(() => provider.shutdown())).pipe(
+            Effect.ignoreLogged,
+            Effect.interruptible,
+            Effect.timeoutOption(shutdownTimeout)
+          )
+      )
+    )
+  )
+
+const tracingWith = (processorOf: (sdk: SpanExport) => SpanProcessor, serviceName: string, attributes: Record<string, string>) => {
   // The resource as @effect/opentelemetry's NodeSdk makes it: OTEL_RESOURCE_ATTRIBUTES, then these.
   const resource = Resource.layerFromEnv(Resource.configToAttributes({ serviceName, attributes }))
-  const provider = Layer.provideMerge(NodeSdk.layerTracerProvider(processor), resource)
+  const provider = Layer.provideMerge(tracerProvider(processorOf), resource)
   return Layer.merge(effectTracer.pipe(Layer.provide(OtelTracer.layerTracer), Layer.provide(provider)), Layer.succeed(Tracing, true))
 }
 
-/**
- * Spans batched (OTEL_BSP_* say how) to the OTLP exporter for `protocol`, which finds its endpoint in the
- * environment as the OTLP exporter specification says: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as it is, or
- * OTEL_EXPORTER_OTLP_ENDPOINT with /v1/traces added.
- */
+/** Spans handed to `processor`, filed under `serviceName` with `attributes`, and the shell told to make them. */
+export const tracingTo = (processor: SpanProcessor, serviceName: string, attributes: Record<string, string> = {}) =>
+  tracingWith(() => processor, serviceName, attributes)
+
+/** Spans batched to the OTLP endpoint the environment names, with `protocol` (see `otlpProcessor`). */
 export const otlpTracing = (protocol: OtlpProtocol, serviceName: string, attributes: Record<string, string>) =>
-  tracingTo(new BatchSpanProcessor(protocol === "http/json" ? new OtlpJsonExporter() : new OtlpProtobufExporter()), serviceName, attributes)
+  tracingWith((sdk) => sdk.otlpProcessor(protocol), serviceName, attributes)

@@ -1,4 +1,5 @@
 import { Config, ConfigError, Effect, Either, Layer, Option } from "effect"
+import { otlpTracing } from "./sdk"
 
 /** The OTLP protocols spans can be exported with (gRPC is not among them). */
 export type OtlpProtocol = "http/protobuf" | "http/json"
@@ -69,14 +70,10 @@ export interface Service {
  */
 export const tracingFromEnv = ({ name, attributes = {} }: Service) =>
   Layer.unwrapEffect(
-    Effect.flatMap(tracingConfig(name), (config) =>
+    Effect.map(tracingConfig(name), (config) =>
       Option.match(config, {
-        onNone: () => Effect.succeed(Layer.empty),
-        onSome: ({ protocol, serviceName }) =>
-          Effect.map(
-            Effect.promise(() => import("./sdk")),
-            (sdk) => sdk.otlpTracing(protocol, serviceName, attributes)
-          )
+        onNone: () => Layer.empty,
+        onSome: ({ protocol, serviceName }) => otlpTracing(protocol, serviceName, attributes)
       })
     )
   )

@@ -22,7 +22,22 @@ const waitFor = (output: () => string, onData: (listener: () => void) => void, p
     check()
   })
 
+/** The modules a bundle initialises lazily, on first use (esbuild's `__esm` wrappers), by path. */
+const lazilyInitialised = (code: string) => [...code.matchAll(/= __esm\(\{\n\s*"([^"]+)"\(\)/g)].map((m) => m[1]!)
+
 describe("buildProject", () => {
+  it.each(["in-memory", "graphql-postgres", "graphql-kafka"])(
+    "bundles %s with Effect and the shell initialised once, at the start, not lazily on first use",
+    async (project) => {
+      // A module loaded with import() is initialised lazily, and so is every module it imports: had the tracing
+      // SDK imported Effect, every Effect module would have been, each use of its bindings costing more on every
+      // request. What is loaded on demand imports none of them.
+      const lazy = lazilyInitialised(readFileSync((await buildProject(project)).file, "utf8"))
+      expect(lazy).toContain("shell/telemetry/src/span-export.ts")
+      expect(lazy.filter((path) => /\/effect@|\/@effect\+|^shell\/(?!telemetry\/src\/span-export\.ts)|^projects\//.test(path))).toEqual([])
+    }
+  )
+
   it("bundles the in-memory project to plain JavaScript that node serves and stops on SIGTERM", async () => {
     // Two builds of one project at once, as two test workers starting it do: each file is renamed into place whole.
     const [built] = await Promise.all([buildProject("in-memory"), buildProject("in-memory")])
