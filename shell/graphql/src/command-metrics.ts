@@ -1,6 +1,6 @@
-import { Cause, Effect, MetricBoundaries, Option } from "effect"
+import { Cause, MetricBoundaries, Option } from "effect"
 import { histograms, totals, type Observed, type Total } from "@low/core"
-import type { AnyHandler, Outcome } from "@low/core"
+import type { AnyHandler } from "@low/core"
 
 const commands = totals(
   "low_commands_total",
@@ -19,15 +19,19 @@ const durations = histograms(
 /** The outcome label of a tag: `InsufficientFunds` → `insufficient_funds`; a PortFailure is answered UNAVAILABLE. */
 const outcomeOf = (tag: string) => (tag === "PortFailure" ? "unavailable" : tag.replace(/(?<=[a-z0-9])(?=[A-Z])/g, "_").toLowerCase())
 
-/** Counts and times one handler's mutations; each series is made once, so recording one allocates nothing. */
-class CommandMeter {
+/**
+ * Counts and times one handler's mutations, outside any effect (the route adds no step for it); each series is made
+ * once, so recording one allocates nothing.
+ */
+export class CommandMeter {
   private readonly byTag = new Map<string, Total>()
   private readonly duration: Observed
   constructor(private readonly handler: string) {
     this.duration = durations({ handler })
   }
 
-  private count(tag: string, started: number) {
+  /** One mutation answered with `tag`'s outcome, `started` (a `performance.now()`) ago. */
+  count(tag: string, started: number) {
     let total = this.byTag.get(tag)
     if (total === undefined) {
       total = commands({ handler: this.handler, outcome: outcomeOf(tag) })
@@ -37,19 +41,12 @@ class CommandMeter {
     this.duration.observe((performance.now() - started) / 1000)
   }
 
-  /** `answer`, counted with the command's outcome once it succeeds. */
-  readonly answered = <A, E, R>(outcome: Outcome, started: number, answer: Effect.Effect<A, E, R>) =>
-    Effect.tap(answer, () => this.count(outcome._tag, started))
-
-  /** `route`, counted with its failure when it fails: a rejection or the machinery's, by tag; anything else is "Error". */
-  readonly failures = <A, E, R>(started: number, route: Effect.Effect<A, E, R>) =>
-    Effect.tapErrorCause(route, (cause) =>
-      Effect.sync(() => {
-        const failure = Cause.failureOption(cause)
-        const tag = Option.isSome(failure) ? (failure.value as { readonly _tag?: unknown } | null)?._tag : undefined
-        this.count(typeof tag === "string" ? tag : "Error", started)
-      })
-    )
+  /** One mutation that failed with `cause`: a rejection or the machinery's failure, by tag; anything else is "Error". */
+  failed(cause: Cause.Cause<unknown>, started: number) {
+    const failure = Cause.failureOption(cause)
+    const tag = Option.isSome(failure) ? (failure.value as { readonly _tag?: unknown } | null)?._tag : undefined
+    this.count(typeof tag === "string" ? tag : "Error", started)
+  }
 }
 
 const meters = new WeakMap<AnyHandler, CommandMeter>()

@@ -1,17 +1,19 @@
 import { createHash, randomUUID } from "node:crypto"
-import { type Clock, Context, Effect, Either, Option, Schema } from "effect"
-import { CommandBus, Views } from "@low/core"
+import { type Cause, type Clock, Context, Effect, Either, Option, Schema } from "effect"
+import { type BadInput, CommandBus, Views } from "@low/core"
 import type { Args, Doc, Envelope, MutationApi, NewIds, PageApi, QueryApi } from "@low/functions"
 import { decodeArgs, decodeCommandId, decodeCursor, encodeCursor } from "./arguments"
-import { meterOf } from "./command-metrics"
+import { type CommandMeter, meterOf } from "./command-metrics"
 
 /** What a route asks of the deployment: the command bus and the read side. */
 export type RouteServices = CommandBus | Views
 
-/** A route's work, and the commandId its answer names when it may be retried. */
+/** A route's work, the commandId its answer names when it may be retried, and what to tell when it fails. */
 export interface Routed<A> {
   readonly effect: Effect.Effect<A, unknown, RouteServices>
   readonly commandId?: string
+  /** Told the failure of `effect`, when it fails (a mutation's route counts it). */
+  readonly failed?: (cause: Cause.Cause<unknown>) => void
 }
 
 /** Ids derived from a mutation's commandId, so that a retry of the mutation makes the same ones. */
@@ -35,6 +37,12 @@ const viewAfter = (views: Views["Type"], name: string, key: string) =>
     Option.isSome(found) ? Effect.succeed(found.value) : Effect.dieMessage(`${name}/${key} missing after its command was accepted`)
   )
 
+/** A mutation refused before any effect runs: counted now, and answered with `error`. */
+const refused = (meter: CommandMeter, started: number, error: BadInput): Routed<never> => {
+  meter.count(error._tag, started)
+  return { effect: Effect.fail(error) }
+}
+
 /**
  * A mutation's route: validated arguments become a command, the command bus answers once it is written and
  * projected, and the mutation returns the view's document. Every mutation comes this way, so it takes few steps:
@@ -45,21 +53,24 @@ export const routeMutation = (api: MutationApi, args: Args): Routed<Doc> => {
   const started = performance.now()
   const meter = meterOf(api.handler)
   const given = decodeCommandId(args["commandId"])
-  if (Either.isLeft(given)) return { effect: meter.failures(started, Effect.fail(given.left)) }
+  if (Either.isLeft(given)) return refused(meter, started, given.left)
   // The commandId the answer names for a retry, made here when the client sent none: the ids the command creates
   // derive from it, so a retry with it creates nothing new.
   const commandId = given.right ?? randomUUID()
   const decided = decodeArgs(api.command, api.input(args, derivedFrom(commandId)))
-  if (Either.isLeft(decided)) return { effect: meter.failures(started, Effect.fail(decided.left)) }
+  if (Either.isLeft(decided)) return refused(meter, started, decided.left)
   const command = decided.right
   const effect = Effect.clockWith((clock) =>
     Effect.contextWithEffect((services: Context.Context<RouteServices>) =>
       Effect.flatMap(Context.get(services, CommandBus).send(api.handler, command, envelopeFor(clock, commandId)), (outcome) =>
-        meter.answered(outcome, started, viewAfter(Context.get(services, Views), api.view, api.key(command)))
+        Effect.map(viewAfter(Context.get(services, Views), api.view, api.key(command)), (doc) => {
+          meter.count(outcome._tag, started)
+          return doc
+        })
       )
     )
   )
-  return { effect: meter.failures(started, effect), commandId }
+  return { effect, commandId, failed: (cause) => meter.failed(cause, started) }
 }
 
 /** A query's route: the document its arguments name, or null. */

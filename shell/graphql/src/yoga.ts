@@ -4,12 +4,12 @@ import { createSchema, createYoga, type CORSOptions, type Plugin } from "graphql
 import { useBodyLimit } from "./body-limit"
 import { type CorsOptions, defaultCors, defaultDocumentLimits, defaultHttpLimits, type ServerOptions } from "./config"
 import { useDocumentCache } from "./document-cache"
-import { answerFailure, type ErrorAnswers } from "./errors"
+import { answerFailure } from "./errors"
 import { checkPlaygrounds, graphiqlOptions, graphiqlPage } from "./graphiql"
 import { useJsonRequestsOnly } from "./json-only"
 import { useDocumentLimits } from "./limits"
 import { usePlainErrors } from "./plain-errors"
-import type { RouteServices } from "./routes"
+import type { Routed, RouteServices } from "./routes"
 import { type RequestContext, schemaOf, type Run } from "./schema"
 
 /** CORS headers only for the origins allowed, and credentials only when allowed too: other origins get none. */
@@ -34,26 +34,25 @@ export const makeYoga = (
 ) => {
   const exitOf = Runtime.runPromiseExit(runtime)
   const runFailure = Runtime.runPromise(runtime)
-  const settle = <A>(effect: Effect.Effect<A, unknown, RouteServices>, answers: ErrorAnswers, commandId: string | undefined) =>
-    exitOf(effect).then((exit) =>
-      Exit.isSuccess(exit) ? exit.value : runFailure(answerFailure(exit.cause, answers, commandId)).then((error) => Promise.reject(error))
-    )
-  // With spans recorded, each route runs in a span of its own, a child of its HTTP request's.
-  const run: Run = Context.get(runtime.context, Tracing)
-    ? ({ effect, commandId }, answers, field, { requestSpan }) =>
-        settle(
-          Effect.withSpan(
-            effect,
-            `route ${field}`,
-            spanOptions({
-              ...(requestSpan === undefined ? {} : { parent: requestSpan }),
-              attributes: { "low.graphql.field": field, ...(commandId === undefined ? {} : { "low.command_id": commandId }) }
-            })
-          ),
-          answers,
-          commandId
+  // The route's own effect, in a span of its own when spans are recorded: a child of its HTTP request's.
+  const traced = Context.get(runtime.context, Tracing)
+  const effectOf = <A>({ effect, commandId }: Routed<A>, field: string, { requestSpan }: RequestContext) =>
+    traced
+      ? Effect.withSpan(
+          effect,
+          `route ${field}`,
+          spanOptions({
+            ...(requestSpan === undefined ? {} : { parent: requestSpan }),
+            attributes: { "low.graphql.field": field, ...(commandId === undefined ? {} : { "low.command_id": commandId }) }
+          })
         )
-    : ({ effect, commandId }, answers) => settle(effect, answers, commandId)
+      : effect
+  const run: Run = (routed, answers, field, context) =>
+    exitOf(effectOf(routed, field, context)).then((exit) => {
+      if (Exit.isSuccess(exit)) return exit.value
+      routed.failed?.(exit.cause)
+      return runFailure(answerFailure(exit.cause, answers, routed.commandId)).then((error) => Promise.reject(error))
+    })
 
   const schema = createSchema(schemaOf(domains, run))
   checkPlaygrounds(schema, domains)
