@@ -5,7 +5,7 @@ import { spawnStart } from "@low/testing"
  * The CPU time a process has used so far, in milliseconds (user and system, from /proc on Linux): a figure that the
  * machine's other work moves far less than throughput.
  */
-const cpuMillis = (pid: number) => {
+export const cpuMillis = (pid: number) => {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ")
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100 // utime and stime, in clock ticks of 1/100 s
 }

@@ -1,0 +1,121 @@
+// `bash shell/tooling/bench-same-core.sh <other checkout> [rounds] [rate]`: the in-memory project's server of this
+// checkout and of another (say, a worktree of the last release) on one core at the same time, under the same paced
+// load from one generator on the other core, compared by the server CPU each spends per mutation.
+//
+// Two servers on two cores meet cores of different speeds (one shared with the machine's other work), and two
+// benches at once meet generators of different speeds; here both servers share one core, one generator drives both,
+// and each is offered the same mutations per second, so their CPU per mutation differs by their code alone (two
+// servers of the same checkout differ by about 1 %).
+import { spawn, spawnSync, type ChildProcess } from "node:child_process"
+import { resolve } from "node:path"
+import autocannon from "autocannon"
+import { post } from "../compare/graphql"
+import { root } from "../build"
+import { graphqlLoad, type GraphqlRequest } from "./load"
+import { cpuMillis } from "./server-process"
+
+const [otherArg, roundsArg = "6", rateArg = "1200"] = process.argv.slice(2)
+if (otherArg === undefined) {
+  console.error("usage: bash shell/tooling/bench-same-core.sh <other checkout> [rounds] [mutations/s offered to each]")
+  process.exit(2)
+}
+const sides = [
+  { name: "here", checkout: root, port: 4731 },
+  { name: "there", checkout: resolve(otherArg), port: 4732 }
+] as const
+const rounds = Number(roundsArg)
+const rate = Number(rateArg)
+const serverCore = process.env["BENCH_SERVER_CORE"] ?? "1"
+const wallets = 1000
+const seconds = 12
+
+// Each checkout's server, built by that checkout's own build.
+for (const { checkout } of sides) {
+  const built = spawnSync(process.execPath, ["--import", "tsx", "shell/tooling/src/start.ts", "in-memory"], {
+    cwd: checkout,
+    stdio: "inherit"
+  })
+  if (built.status !== 0) throw new Error(`the in-memory project in ${checkout} did not build`)
+}
+
+const start = (checkout: string, port: number) =>
+  spawn("taskset", ["-c", serverCore, process.execPath, "projects/in-memory/dist/main.js"], {
+    cwd: checkout,
+    env: { ...process.env, PORT: String(port), LOG_LEVEL: "Warning" },
+    stdio: "inherit"
+  })
+
+const healthy = async (port: number, child: ChildProcess) => {
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
+    if (child.exitCode !== null) throw new Error(`the server on port ${port} exited with ${child.exitCode}`)
+    if (
+      await fetch(`http://127.0.0.1:${port}/healthz`).then(
+        (r) => r.ok,
+        () => false
+      )
+    )
+      return
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error(`the server on port ${port} did not become healthy`)
+}
+
+const credit = "mutation Credit($walletId: ID!, $amount: Int!) { credit(walletId: $walletId, amount: $amount) { balance } }"
+const debit = "mutation Debit($walletId: ID!, $amount: Int!) { debit(walletId: $walletId, amount: $amount) { balance } }"
+
+/** Opens and funds the wallets, then warms the server up with as many credits as it will meet in a second. */
+const prepare = async (url: string) => {
+  for (let i = 0; i < wallets; i += 50)
+    await Promise.all(
+      Array.from({ length: 50 }, async (_, j) => {
+        await post(url, `mutation { openWallet(owner: "bench", id: "w${i + j}") { id } }`)
+        await post(url, `mutation { credit(walletId: "w${i + j}", amount: 1000000000) { id } }`)
+      })
+    )
+}
+
+/** Credits and debits, alternating, over the wallets, `rate` a second for `seconds`. */
+const load = (url: string, seconds: number) => {
+  let failed = 0
+  const request = (n: number): GraphqlRequest => ({
+    query: n % 2 === 0 ? credit : debit,
+    variables: { walletId: `w${(n * 7919) % wallets}`, amount: 1 + (n % 100) }
+  })
+  const options = graphqlLoad({ url, connections: 16, seconds, rate }, request, (body) => {
+    if (body.includes('"errors"')) failed++
+  })
+  return autocannon(options).then((result) => ({ mutations: result.requests.total, failed: failed + result.non2xx + result.errors }))
+}
+
+console.log(`| round | mutations here | there | server CPU µs/mutation here | there | here / there |`)
+console.log(`|---:|---:|---:|---:|---:|---:|`)
+const ratios: Array<number> = []
+for (let round = 1; round <= rounds; round++) {
+  // Which starts first alternates.
+  const ordered = round % 2 === 1 ? sides : ([sides[1], sides[0]] as const)
+  const servers = ordered.map((side) => ({ ...side, child: start(side.checkout, side.port) }))
+  try {
+    await Promise.all(servers.map(({ port, child }) => healthy(port, child)))
+    await Promise.all(servers.map(({ port }) => prepare(`http://127.0.0.1:${port}/graphql`)))
+    await Promise.all(servers.map(({ port }) => load(`http://127.0.0.1:${port}/graphql`, 2)))
+    const before = servers.map(({ child }) => cpuMillis(child.pid!))
+    const results = await Promise.all(servers.map(({ port }) => load(`http://127.0.0.1:${port}/graphql`, seconds)))
+    const perMutation = servers.map(({ child }, i) => ((cpuMillis(child.pid!) - before[i]!) * 1000) / results[i]!.mutations)
+    for (const [i, { name }] of servers.entries())
+      if (results[i]!.failed > 0) throw new Error(`${name}: ${results[i]!.failed} mutations failed`)
+    const [here, there] = sides.map(({ name }) => servers.findIndex((s) => s.name === name)) as [number, number]
+    const ratio = perMutation[here]! / perMutation[there]!
+    ratios.push(ratio)
+    console.log(
+      `| ${round} | ${results[here]!.mutations} | ${results[there]!.mutations} | ${perMutation[here]!.toFixed(0)} | ${perMutation[there]!.toFixed(0)} | ${ratio.toFixed(3)} |`
+    )
+  } finally {
+    await Promise.all(
+      servers.map(
+        ({ child }) => new Promise((done) => (child.exitCode !== null ? done(null) : (child.once("exit", done), child.kill("SIGTERM"))))
+      )
+    )
+  }
+}
+const geometricMean = Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length)
+console.log(`\ngeometric mean, here / there: server CPU per mutation ${geometricMean.toFixed(3)} (${rate} mutations/s offered to each)`)
