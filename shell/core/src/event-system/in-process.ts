@@ -92,29 +92,27 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         source.marks.push(mark)
         const lag = projectionLag({ projector: projector.name })
         yield* sampledOnScrape(Effect.sync(() => lag.set(source.seq - mark.position)))
-        const apply = ({ event }: Delivery) => store.applyChanges(projector.project(event), event.version)
+        const project = ({ event }: Delivery) => store.applyChanges(projector.project(event), event.version)
+        const advance = (batch: ReadonlyArray<Delivery>) => mark.advance(batch.at(-1)?.seq ?? 0)
         // With spans recorded, each event is projected in a span of its own, in the trace of the command that wrote it.
-        const applyAll = tracing
-          ? (batch: ReadonlyArray<Delivery>) =>
-              Effect.forEach(
-                batch,
-                (delivery) =>
-                  Effect.withSpan(
-                    Effect.sync(() => apply(delivery)),
-                    `project ${projector.reads}`,
-                    spanOptions({
-                      ...(delivery.parent === undefined ? {} : { parent: delivery.parent }),
-                      attributes: { "low.stream": delivery.event.stream }
-                    })
-                  ),
-                { discard: true }
-              )
-          : (batch: ReadonlyArray<Delivery>) => Effect.sync(() => batch.forEach(apply))
-        yield* deliveries.take(1024).pipe(
-          Effect.flatMap((batch) => Effect.map(applyAll(batch), () => mark.advance(batch.at(-1)?.seq ?? 0))),
-          Effect.forever,
-          Effect.forkScoped
-        )
+        const projectInSpan = (delivery: Delivery) =>
+          Effect.withSpan(
+            Effect.sync(() => project(delivery)),
+            `project ${projector.reads}`,
+            spanOptions({
+              ...(delivery.parent === undefined ? {} : { parent: delivery.parent }),
+              attributes: { "low.stream": delivery.event.stream }
+            })
+          )
+        const projectBatch = tracing
+          ? Effect.flatMap((batch: ReadonlyArray<Delivery>) =>
+              Effect.map(Effect.forEach(batch, projectInSpan, { discard: true }), () => advance(batch))
+            )
+          : Effect.map((batch: ReadonlyArray<Delivery>) => {
+              for (const delivery of batch) project(delivery)
+              advance(batch)
+            })
+        yield* deliveries.take(1024).pipe(projectBatch, Effect.forever, Effect.forkScoped)
       }
 
       // What the event handler does with an outcome: publish its events and answer once they are projected.
