@@ -28,6 +28,7 @@ const rate = Number(rateArg)
 const serverCore = process.env["BENCH_SERVER_CORE"] ?? "1"
 const wallets = 1000
 const seconds = 12
+const connections = Number(process.env["BENCH_CONNECTIONS"] ?? 16)
 
 // Each checkout's server, built by that checkout's own build.
 for (const { checkout } of sides) {
@@ -81,7 +82,7 @@ const load = (url: string, seconds: number) => {
     query: n % 2 === 0 ? credit : debit,
     variables: { walletId: `w${(n * 7919) % wallets}`, amount: 1 + (n % 100) }
   })
-  const options = graphqlLoad({ url, connections: 16, seconds, rate }, request, (body) => {
+  const options = graphqlLoad({ url, connections, seconds, rate }, request, (body) => {
     if (body.includes('"errors"')) failed++
   })
   return autocannon(options).then((result) => ({ mutations: result.requests.total, failed: failed + result.non2xx + result.errors }))
