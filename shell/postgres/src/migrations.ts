@@ -1,5 +1,7 @@
-import { Effect } from "effect"
-import type { PgClient } from "./pool"
+import { type Duration, Effect, Schedule } from "effect"
+import type { PortFailure } from "@low/functions"
+import type { QueryConfig } from "pg"
+import { type PgClient, sqlState } from "./pool"
 import { applyDocsFunction } from "./view-rows"
 
 /** A schema change, applied once per database, in order of version. Never edit one that has shipped. */
@@ -79,31 +81,67 @@ export const migrations: ReadonlyArray<Migration> = [
 // Any fixed number: every instance of every project takes the same lock before migrating.
 const migrationLock = 7_431_106_524
 
+/** SQLSTATE lock_not_available: a wait for a lock ran past `lock_timeout`. */
+const lockNotAvailable = "55P03"
+
+export interface MigrateOptions {
+  /**
+   * How long an instance waits for another to finish migrating before it gives up (default 10 minutes). It asks for
+   * the lock a second at a time, so that no single wait runs into the statement timeout.
+   */
+  readonly waitAtMost?: Duration.DurationInput
+}
+
+/**
+ * The longest a migration's statement may run: a migration of a large table may take far longer than a request's
+ * statement is allowed (the server's statement timeout is lifted for the transaction; this is the client's).
+ */
+const migrationStatementMs = 60 * 60 * 1000
+
+/** One try: the lock within a second, then every pending migration, in one transaction. */
+const migrateOnce = (pg: PgClient) =>
+  pg.withClient(async (client) => {
+    const run = (text: string, values?: Array<unknown>) =>
+      client.query({ text, values, query_timeout: migrationStatementMs } as QueryConfig)
+    await client.query("begin")
+    try {
+      await client.query("set local statement_timeout = 0")
+      await client.query("set local lock_timeout = '1s'")
+      await client.query("select pg_advisory_xact_lock($1)", [migrationLock])
+      await run(
+        "create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())"
+      )
+      const done = await client.query<{ version: number }>("select version from schema_migrations")
+      const applied = new Set(done.rows.map((r) => r.version))
+      const pending = migrations.filter((m) => !applied.has(m.version))
+      for (const m of pending) {
+        await run(m.sql)
+        await client.query("insert into schema_migrations (version, name) values ($1, $2)", [m.version, m.name])
+      }
+      await client.query("commit")
+      return pending.map((m) => m.version)
+    } catch (error) {
+      await client.query("rollback").catch(() => undefined)
+      throw error
+    }
+  })
+
 /**
  * Brings the schema up to date in one transaction under an advisory lock, so that instances starting together
- * migrate once and none serves before the schema is there.
+ * migrate once and none serves before the schema is there. An instance that finds the lock taken waits for it,
+ * saying so every 10 s, for as long as `waitAtMost`.
  */
-export const migrate = (pg: PgClient) =>
-  pg
-    .withClient(async (client) => {
-      await client.query("begin")
-      try {
-        await client.query("select pg_advisory_xact_lock($1)", [migrationLock])
-        await client.query(
-          "create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())"
-        )
-        const done = await client.query<{ version: number }>("select version from schema_migrations")
-        const applied = new Set(done.rows.map((r) => r.version))
-        const pending = migrations.filter((m) => !applied.has(m.version))
-        for (const m of pending) {
-          await client.query(m.sql)
-          await client.query("insert into schema_migrations (version, name) values ($1, $2)", [m.version, m.name])
-        }
-        await client.query("commit")
-        return pending.map((m) => m.version)
-      } catch (error) {
-        await client.query("rollback").catch(() => undefined)
-        throw error
-      }
-    })
-    .pipe(Effect.tap((applied) => (applied.length > 0 ? Effect.logInfo("postgres schema migrated", { applied }) : Effect.void)))
+export const migrate = (pg: PgClient, { waitAtMost = "10 minutes" }: MigrateOptions = {}) =>
+  Effect.suspend(() => {
+    let tries = 0
+    const lockTaken = (failure: PortFailure) =>
+      sqlState(failure) !== lockNotAvailable
+        ? Effect.succeed(false)
+        : Effect.as(
+            ++tries % 10 === 1
+              ? Effect.logInfo("waiting for another instance to finish migrating postgres", { waitedSeconds: tries - 1 })
+              : Effect.void,
+            true
+          )
+    return Effect.retry(migrateOnce(pg), { while: lockTaken, schedule: Schedule.forever.pipe(Schedule.upTo(waitAtMost)) })
+  }).pipe(Effect.tap((applied) => (applied.length > 0 ? Effect.logInfo("postgres schema migrated", { applied }) : Effect.void)))

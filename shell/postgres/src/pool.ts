@@ -57,6 +57,12 @@ export interface PgClient {
   readonly query: <R extends pg.QueryResultRow = pg.QueryResultRow>(query: pg.QueryConfig) => Effect.Effect<pg.QueryResult<R>, PortFailure>
   /** Runs `use` on one connection (a transaction, LISTEN); the connection is released whatever happens. */
   readonly withClient: <A>(use: (client: pg.PoolClient) => Promise<A>) => Effect.Effect<A, PortFailure>
+  /**
+   * `select 1` on a connection of its own, outside the pool: whether Postgres answers, even while every pooled
+   * connection is busy (a health check that waited in the pool's queue would fail for the pool's load, not for the
+   * database).
+   */
+  readonly ping: Effect.Effect<void, PortFailure>
 }
 
 /** Opens a pool that survives restarts: dead connections are dropped, errors are logged, never thrown. */
@@ -81,12 +87,45 @@ export const makePool = (options: PgOptions): pg.Pool => {
   return pool
 }
 
-const client = (pool: pg.Pool): PgClient => ({
+const client = (pool: pg.Pool, pingPool: pg.Pool): PgClient => ({
   pool,
   query: <R extends pg.QueryResultRow>(query: pg.QueryConfig) =>
     Effect.tryPromise({ try: () => onClient(pool, (c) => c.query<R>(query)), catch: failure }),
-  withClient: (use) => Effect.tryPromise({ try: () => onClient(pool, use), catch: failure })
+  withClient: (use) => Effect.tryPromise({ try: () => onClient(pool, use), catch: failure }),
+  ping: Effect.asVoid(Effect.tryPromise({ try: () => onClient(pingPool, (c) => c.query("select 1")), catch: failure }))
 })
+
+/** The pool `ping` uses: one connection, kept apart from the work, quick to give up. */
+const makePingPool = (options: PgOptions) =>
+  makePool({
+    ...options,
+    max: 1,
+    connectionTimeoutMs: 2_000,
+    statementTimeoutMs: 2_000,
+    applicationName: `${options.applicationName ?? "low"} health`
+  })
+
+/**
+ * Settings under which Postgres may lose commits it acknowledged, or worse, when it or its machine crashes: each
+ * with what it risks. Found at the start, and logged as a warning, since every guarantee here rests on a commit that
+ * was answered being there after a crash.
+ */
+const unsafeSettings = (settings: { readonly fsync: string; readonly synchronous_commit: string }) => [
+  ...(settings.fsync === "off" ? ["fsync is off: a crash of the machine can corrupt the database"] : []),
+  ...(settings.synchronous_commit === "off" ? ["synchronous_commit is off: a crash can lose the last commits it acknowledged"] : [])
+]
+
+const warnIfUnsafe = (pg: PgClient) =>
+  pg
+    .query<{ fsync: string; synchronous_commit: string }>({
+      text: "select current_setting('fsync') as fsync, current_setting('synchronous_commit') as synchronous_commit"
+    })
+    .pipe(
+      Effect.flatMap(({ rows: [settings] }) => {
+        const risks = settings === undefined ? [] : unsafeSettings(settings)
+        return risks.length === 0 ? Effect.void : Effect.logWarning("postgres is not durable", { risks })
+      })
+    )
 
 /** The pool the Postgres adapters share. */
 export class Pg extends Context.Tag("low/postgres/Pg")<Pg, PgClient>() {
@@ -95,19 +134,21 @@ export class Pg extends Context.Tag("low/postgres/Pg")<Pg, PgClient>() {
     Layer.scoped(
       Pg,
       Effect.acquireRelease(
-        Effect.sync(() => client(makePool(options))),
-        ({ pool }) => Effect.promise(() => pool.end().catch(() => undefined))
+        Effect.sync(() => [makePool(options), makePingPool(options)] as const),
+        (pools) => Effect.promise(() => Promise.all(pools.map((pool) => pool.end().catch(() => undefined))))
       ).pipe(
+        Effect.map(([pool, pingPool]) => client(pool, pingPool)),
         Effect.tap(({ pool }) => poolMetrics(pool)),
         Effect.tap((pg) =>
           pg.query({ text: "select 1" }).pipe(
             Effect.tapError((e) => Effect.logWarning("waiting for postgres", { error: String(e.cause) })),
             Effect.retry(Schedule.spaced("500 millis").pipe(Schedule.intersect(Schedule.recurs(60))))
           )
-        )
+        ),
+        Effect.tap(warnIfUnsafe)
       )
     )
 }
 
 /** `/healthz`'s check of the database. */
-export const postgresHealth = (pg: PgClient): HealthCheck => ({ name: dependency, check: pg.query({ text: "select 1" }) })
+export const postgresHealth = (pg: PgClient): HealthCheck => ({ name: dependency, check: pg.ping })
