@@ -2,7 +2,7 @@ import { Context, Effect, Layer, Runtime, Schedule } from "effect"
 // kafkajs is CommonJS: Node finds only some of its names as ESM exports, so the rest are read off the module.
 import kafkajs, { Kafka, logLevel, type Admin, type LogEntry } from "kafkajs"
 import type { HealthCheck } from "@low/core"
-import type { KafkaSettings } from "./config"
+import { developmentReplication, type KafkaSettings, type Replication } from "./config"
 
 /** A failure of Kafka itself (connect, produce, admin), as opposed to a failure of the work around it. */
 export const kafkaFailure = (cause: unknown) => ({ _tag: "KafkaFailure" as const, cause })
@@ -54,14 +54,16 @@ export class KafkaClient extends Context.Tag("low/kafka/KafkaClient")<
 }
 
 /**
- * Creates the topics that are missing, with `configs`, and waits for their leaders; existing topics are kept as
- * they are.
+ * Creates the topics that are missing, replicated as `replication` says, with `configs`, and waits for their
+ * leaders; existing topics are kept as they are. A replication the cluster cannot hold (more copies than brokers)
+ * fails at once, naming it.
  */
 export const ensureTopics = (
   admin: Admin,
   topics: ReadonlyArray<string>,
   partitions: number,
-  configs: Readonly<Record<string, string>> = {}
+  configs: Readonly<Record<string, string>> = {},
+  replication: Replication = developmentReplication
 ) =>
   kafkaCall(() =>
     admin.createTopics({
@@ -69,10 +71,31 @@ export const ensureTopics = (
       topics: [...new Set(topics)].map((topic) => ({
         topic,
         numPartitions: partitions,
-        configEntries: Object.entries(configs).map(([name, value]) => ({ name, value }))
+        replicationFactor: replication.factor,
+        configEntries: Object.entries({ ...configs, "min.insync.replicas": String(replication.minInsync) }).map(([name, value]) => ({
+          name,
+          value
+        }))
       }))
     })
-  ).pipe(Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(10)))))
+  ).pipe(
+    Effect.retry({
+      schedule: Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(10))),
+      while: (f) => !overReplicated(f)
+    }),
+    Effect.mapError((failure) =>
+      overReplicated(failure)
+        ? kafkaFailure(new Error(`the cluster cannot hold ${replication.factor} copies of each topic (KAFKA_REPLICATION_FACTOR)`))
+        : failure
+    )
+  )
+
+/** Whether topics could not be created for a replication factor the cluster cannot hold: no use trying again. */
+const overReplicated = ({ cause }: KafkaFailure) =>
+  cause instanceof Error &&
+  "errors" in cause &&
+  Array.isArray(cause.errors) &&
+  cause.errors.some((e: unknown) => e instanceof kafkajs.KafkaJSProtocolError && e.type === "INVALID_REPLICATION_FACTOR")
 
 /** An events topic is the event log: its records are kept for good (the broker's default deletes them after 7 days). */
 export const eventLogConfigs = { "retention.ms": "-1" } as const

@@ -22,7 +22,21 @@ export interface KafkaSettings {
   /** How long a delivery's outcome is kept: a redelivery within it is recognized and not decided again. */
   readonly replyTtl: Duration.Duration
   readonly consumer: ConsumerTuning
+  /** How the topics created on start are replicated (one copy, as on a one-broker development machine, when absent). */
+  readonly replication?: Replication
 }
+
+/**
+ * How each topic created on start is replicated: `factor` copies on as many brokers, and a write acknowledged once
+ * `minInsync` of them have it (producers ask every in-sync copy to acknowledge). Topics that exist are not changed.
+ */
+export interface Replication {
+  readonly factor: number
+  readonly minInsync: number
+}
+
+/** One copy: all a one-broker development machine can hold. */
+export const developmentReplication: Replication = { factor: 1, minInsync: 1 }
 
 export interface ConsumerTuning {
   readonly sessionTimeout: number
@@ -58,7 +72,13 @@ export const kafkaSettings: Config.Config<KafkaSettings> = Config.all({
     rebalanceTimeout: int("KAFKA_REBALANCE_TIMEOUT_MS", 60_000),
     maxWaitTimeInMs: int("KAFKA_MAX_WAIT_MS", 20),
     partitionsConsumedConcurrently: int("KAFKA_CONCURRENCY", 8)
-  })
+  }),
+  replication: Config.all({ factor: int("KAFKA_REPLICATION_FACTOR", 1), minInsync: int("KAFKA_MIN_INSYNC_REPLICAS", 1) }).pipe(
+    Config.validate({
+      message: "KAFKA_MIN_INSYNC_REPLICAS must be at least 1 and at most KAFKA_REPLICATION_FACTOR, itself at least 1",
+      validation: ({ factor, minInsync }) => factor >= 1 && minInsync >= 1 && minInsync <= factor
+    })
+  )
 }).pipe(Config.map(({ groupPrefix, ...s }) => ({ ...s, groupPrefix: groupPrefix._tag === "Some" ? groupPrefix.value : s.topicPrefix })))
 
 /** Consumer settings that notice a dead member within seconds: for tests, where waiting 30 s for a rebalance hurts. */

@@ -37,9 +37,11 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
       yield* ensureTopics(
         admin,
         handlers.map((h) => names.topic(h.reads)),
-        settings.partitions
+        settings.partitions,
+        {},
+        settings.replication
       )
-      yield* ensureTopics(admin, eventsTopics, settings.partitions, eventLogConfigs)
+      yield* ensureTopics(admin, eventsTopics, settings.partitions, eventLogConfigs, settings.replication)
       // A topic made elsewhere, or before, is not changed here: it is named, so that its owner can.
       const expiring = yield* expiringTopics(admin, eventsTopics).pipe(
         Effect.catchAll((failure) =>
