@@ -71,8 +71,12 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
           const waitFor = (sending?: Tracer.Span) =>
             Effect.async<Outcome, unknown>((resume) => {
               let stopWaiting = (): void => undefined
+              // Once answered (TIMEOUT, or the caller gone), a command still waiting for its turn to be sent is not sent.
+              let answered = false
               const deadline = deadlines.set(() => answer(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
               const answer = (exit: Exit.Exit<Outcome, unknown>) => {
+                if (answered) return
+                answered = true
                 deadline.settle()
                 stopWaiting()
                 resume(exit)
@@ -84,10 +88,13 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
                 if (!projectedChannels.has(handler.writes)) return answer(Exit.succeed(outcome))
                 stopWaiting = resolver.whenProjected(handler.writes, reply.targets, () => answer(Exit.succeed(outcome)))
               })
+              const withdrawn = () => answered
               if (sending === undefined)
-                send(topic, [{ key, value }]).catch((cause: unknown) => answer(Exit.fail(new Unavailable({ dependency: "kafka", cause }))))
+                send(topic, [{ key, value }], withdrawn).catch((cause: unknown) =>
+                  answer(Exit.fail(new Unavailable({ dependency: "kafka", cause })))
+                )
               else
-                send(topic, [{ key, value, headers: traceHeaders(sending) }]).then(
+                send(topic, [{ key, value, headers: traceHeaders(sending) }], withdrawn).then(
                   () => sending.end(clock.unsafeCurrentTimeNanos(), Exit.void),
                   (cause: unknown) => {
                     const failure = Exit.fail(new Unavailable({ dependency: "kafka", cause }))
@@ -97,6 +104,7 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
                 )
               // A caller that stops waiting (interrupted) leaves nothing behind.
               return Effect.sync(() => {
+                answered = true
                 deadline.settle()
                 stopWaiting()
               })

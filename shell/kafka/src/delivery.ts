@@ -54,7 +54,13 @@ export const makeDecide =
         events
       })
       const unpublished = store.outbox.pending(entity, delivery.envelope.commandId)
-      if (stale) return yield* Effect.map(unpublished, ({ events }) => done(undefined, events))
+      if (stale) {
+        yield* Effect.logWarning("command not decided: older than REPLY_TTL_MS, a redelivery of it could no longer be recognized", {
+          handler: route.handler.name,
+          commandId: delivery.envelope.commandId
+        })
+        return yield* Effect.map(unpublished, ({ events }) => done(undefined, events))
+      }
       return yield* executor.run(route.handler, command, delivery.envelope).pipe(
         Effect.flatMap((outcome) => {
           if (outcome._tag === "Duplicate")

@@ -6,6 +6,15 @@ interface Queued {
   readonly topic: string
   readonly messages: ReadonlyArray<Message>
   readonly done: (error?: unknown) => void
+  /** Whether the sender no longer wants them sent (its caller was answered meanwhile): checked when they would go. */
+  readonly withdrawn?: (() => boolean) | undefined
+}
+
+/** What a send that was withdrawn before it went rejects with: nothing of it was sent. */
+export class Withdrawn extends Error {
+  constructor() {
+    super("withdrawn before it was sent")
+  }
 }
 
 const byTopic = (queued: ReadonlyArray<Queued>): Array<TopicMessages> => {
@@ -29,9 +38,14 @@ export const makeBatchingSend = (producer: Producer) => {
   let busy = false
 
   const flush = () => {
-    if (busy || queue.length === 0) return
-    const batch = queue
+    if (busy) return
+    const batch = queue.filter((q) => {
+      if (q.withdrawn?.() !== true) return true
+      q.done(new Withdrawn())
+      return false
+    })
     queue = []
+    if (batch.length === 0) return
     busy = true
     producer
       .sendBatch({ acks: -1, topicMessages: byTopic(batch) })
@@ -45,11 +59,15 @@ export const makeBatchingSend = (producer: Producer) => {
       })
   }
 
-  return (topic: string, messages: ReadonlyArray<Message>): Promise<void> =>
+  /**
+   * Sends `messages` to `topic`. While they wait for a request in flight, `withdrawn` may take them back: when it
+   * says so as their turn comes, they are not sent, and the promise rejects with `Withdrawn`.
+   */
+  return (topic: string, messages: ReadonlyArray<Message>, withdrawn?: () => boolean): Promise<void> =>
     messages.length === 0
       ? Promise.resolve()
       : new Promise<void>((resolve, reject) => {
-          queue.push({ topic, messages, done: (error) => (error === undefined ? resolve() : reject(error)) })
+          queue.push({ topic, messages, done: (error) => (error === undefined ? resolve() : reject(error)), withdrawn })
           flush()
         })
 }
