@@ -2,7 +2,7 @@ import { Context, Effect, Layer, Runtime, Schedule } from "effect"
 // kafkajs is CommonJS: Node finds only some of its names as ESM exports, so the rest are read off the module.
 import kafkajs, { Kafka, logLevel, type Admin, type LogEntry } from "kafkajs"
 import type { HealthCheck } from "@low/core"
-import { developmentReplication, type KafkaSettings, type Replication } from "./config"
+import type { KafkaSettings, Replication } from "./config"
 
 /** A failure of Kafka itself (connect, produce, admin), as opposed to a failure of the work around it. */
 export const kafkaFailure = (cause: unknown) => ({ _tag: "KafkaFailure" as const, cause })
@@ -55,15 +55,15 @@ export class KafkaClient extends Context.Tag("low/kafka/KafkaClient")<
 
 /**
  * Creates the topics that are missing, replicated as `replication` says, with `configs`, and waits for their
- * leaders; existing topics are kept as they are. A replication the cluster cannot hold (more copies than brokers)
- * fails at once, naming it.
+ * leaders; existing topics are kept as they are. What `replication` does not set, the cluster's defaults do. A
+ * replication the cluster cannot hold (more copies than brokers) fails at once, naming it.
  */
 export const ensureTopics = (
   admin: Admin,
   topics: ReadonlyArray<string>,
   partitions: number,
   configs: Readonly<Record<string, string>> = {},
-  replication: Replication = developmentReplication
+  replication: Replication = {}
 ) =>
   kafkaCall(() =>
     admin.createTopics({
@@ -71,11 +71,11 @@ export const ensureTopics = (
       topics: [...new Set(topics)].map((topic) => ({
         topic,
         numPartitions: partitions,
-        replicationFactor: replication.factor,
-        configEntries: Object.entries({ ...configs, "min.insync.replicas": String(replication.minInsync) }).map(([name, value]) => ({
-          name,
-          value
-        }))
+        ...(replication.factor === undefined ? {} : { replicationFactor: replication.factor }),
+        configEntries: Object.entries({
+          ...configs,
+          ...(replication.minInsync === undefined ? {} : { "min.insync.replicas": String(replication.minInsync) })
+        }).map(([name, value]) => ({ name, value }))
       }))
     })
   ).pipe(
@@ -85,7 +85,11 @@ export const ensureTopics = (
     }),
     Effect.mapError((failure) =>
       overReplicated(failure)
-        ? kafkaFailure(new Error(`the cluster cannot hold ${replication.factor} copies of each topic (KAFKA_REPLICATION_FACTOR)`))
+        ? kafkaFailure(
+            new Error(
+              `the cluster cannot hold ${replication.factor ?? "its default number of"} copies of each topic (KAFKA_REPLICATION_FACTOR)`
+            )
+          )
         : failure
     )
   )

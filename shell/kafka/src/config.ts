@@ -1,5 +1,5 @@
 import { hostname } from "node:os"
-import { Config, Duration } from "effect"
+import { Config, Duration, Option } from "effect"
 
 /** Which of the four processes one process runs: a bff answers GraphQL, the others consume. */
 export type Role = "bff" | "handler" | "projector"
@@ -22,21 +22,19 @@ export interface KafkaSettings {
   /** How long a delivery's outcome is kept: a redelivery within it is recognized and not decided again. */
   readonly replyTtl: Duration.Duration
   readonly consumer: ConsumerTuning
-  /** How the topics created on start are replicated (one copy, as on a one-broker development machine, when absent). */
+  /** How the topics created on start are replicated; what the cluster's own defaults say when absent. */
   readonly replication?: Replication
 }
 
 /**
  * How each topic created on start is replicated: `factor` copies on as many brokers, and a write acknowledged once
- * `minInsync` of them have it (producers ask every in-sync copy to acknowledge). Topics that exist are not changed.
+ * `minInsync` of them have it (producers ask every in-sync copy to acknowledge). What is not set is left to the
+ * cluster's defaults (`default.replication.factor`, `min.insync.replicas`). Topics that exist are not changed.
  */
 export interface Replication {
-  readonly factor: number
-  readonly minInsync: number
+  readonly factor?: number | undefined
+  readonly minInsync?: number | undefined
 }
-
-/** One copy: all a one-broker development machine can hold. */
-export const developmentReplication: Replication = { factor: 1, minInsync: 1 }
 
 export interface ConsumerTuning {
   readonly sessionTimeout: number
@@ -73,10 +71,15 @@ export const kafkaSettings: Config.Config<KafkaSettings> = Config.all({
     maxWaitTimeInMs: int("KAFKA_MAX_WAIT_MS", 20),
     partitionsConsumedConcurrently: int("KAFKA_CONCURRENCY", 8)
   }),
-  replication: Config.all({ factor: int("KAFKA_REPLICATION_FACTOR", 1), minInsync: int("KAFKA_MIN_INSYNC_REPLICAS", 1) }).pipe(
+  replication: Config.all({
+    factor: Config.option(Config.integer("KAFKA_REPLICATION_FACTOR")),
+    minInsync: Config.option(Config.integer("KAFKA_MIN_INSYNC_REPLICAS"))
+  }).pipe(
+    Config.map(({ factor, minInsync }) => ({ factor: Option.getOrUndefined(factor), minInsync: Option.getOrUndefined(minInsync) })),
     Config.validate({
-      message: "KAFKA_MIN_INSYNC_REPLICAS must be at least 1 and at most KAFKA_REPLICATION_FACTOR, itself at least 1",
-      validation: ({ factor, minInsync }) => factor >= 1 && minInsync >= 1 && minInsync <= factor
+      message: "KAFKA_REPLICATION_FACTOR and KAFKA_MIN_INSYNC_REPLICAS must be at least 1, and the second at most the first",
+      validation: ({ factor, minInsync }) =>
+        (factor ?? 1) >= 1 && (minInsync ?? 1) >= 1 && (factor === undefined || minInsync === undefined || minInsync <= factor)
     })
   )
 }).pipe(Config.map(({ groupPrefix, ...s }) => ({ ...s, groupPrefix: groupPrefix._tag === "Some" ? groupPrefix.value : s.topicPrefix })))

@@ -16,9 +16,9 @@ const settingsFrom = (env: Record<string, string>) =>
   Effect.runSync(Effect.either(Effect.withConfigProvider(kafkaSettings, ConfigProvider.fromMap(new Map(Object.entries(env))))))
 
 describe("the replication of the topics created on start", () => {
-  it("given no setting, then one copy, acknowledged by one: what a one-broker development machine holds", () => {
+  it("given no setting, then the cluster's defaults; given both, both", () => {
     const read = settingsFrom({})
-    expect(Either.isRight(read) && read.right.replication).toEqual({ factor: 1, minInsync: 1 })
+    expect(Either.isRight(read) && read.right.replication).toEqual({ factor: undefined, minInsync: undefined })
     const cluster = settingsFrom({ KAFKA_REPLICATION_FACTOR: "3", KAFKA_MIN_INSYNC_REPLICAS: "2" })
     expect(Either.isRight(cluster) && cluster.right.replication).toEqual({ factor: 3, minInsync: 2 })
   })
@@ -30,23 +30,42 @@ describe("the replication of the topics created on start", () => {
   ])("given %s, then the start stops, naming both settings", (_, env) => {
     const read = settingsFrom(env)
     expect(Either.isLeft(read) && String(read.left)).toContain(
-      "KAFKA_MIN_INSYNC_REPLICAS must be at least 1 and at most KAFKA_REPLICATION_FACTOR"
+      "KAFKA_REPLICATION_FACTOR and KAFKA_MIN_INSYNC_REPLICAS must be at least 1, and the second at most the first"
     )
   })
 
-  it("given a replication, when the topics are created, then they have its copies and its min.insync.replicas", async () => {
+  /** The topic's settings that are its own, not the broker's (its defaults, or its server.properties). */
+  const ownConfigs = async (admin: Awaited<ReturnType<typeof testAdmin>>, topic: string) => {
+    const { resources } = await admin.describeConfigs({
+      includeSynonyms: false,
+      resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ["min.insync.replicas", "retention.ms"] }]
+    })
+    return Object.fromEntries(
+      resources[0]!.configEntries
+        .filter((c) => c.configSource === kafkajs.ConfigSource.TOPIC_CONFIG)
+        .map((c) => [c.configName, c.configValue])
+    )
+  }
+
+  it("given a replication, when the topics are created, then they have its copies and its min.insync.replicas as their own", async () => {
     const topic = names.topic("replicated")
     const admin = await testAdmin(settings)
     try {
       await Effect.runPromise(ensureTopics(admin, [topic], 2, { "retention.ms": "-1" }, { factor: 1, minInsync: 1 }))
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] })
       expect(metadata.topics[0]!.partitions.map((p) => p.replicas.length)).toEqual([1, 1])
-      const { resources } = await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ["min.insync.replicas", "retention.ms"] }]
-      })
-      const configs = Object.fromEntries(resources[0]!.configEntries.map((c) => [c.configName, c.configValue]))
-      expect(configs).toEqual({ "min.insync.replicas": "1", "retention.ms": "-1" })
+      expect(await ownConfigs(admin, topic)).toEqual({ "min.insync.replicas": "1", "retention.ms": "-1" })
+    } finally {
+      await admin.disconnect()
+    }
+  })
+
+  it("given no replication, when the topics are created, then the cluster's defaults decide", async () => {
+    const topic = names.topic("cluster-default")
+    const admin = await testAdmin(settings)
+    try {
+      await Effect.runPromise(ensureTopics(admin, [topic], 1))
+      expect(await ownConfigs(admin, topic)).toEqual({})
     } finally {
       await admin.disconnect()
     }
