@@ -108,6 +108,8 @@ const migrateOnce = (pg: PgClient) =>
       await client.query("set local statement_timeout = 0")
       await client.query("set local lock_timeout = '1s'")
       await client.query("select pg_advisory_xact_lock($1)", [migrationLock])
+      // Only the wait for the migration lock is cut short: a migration waits for the table locks it needs.
+      await client.query("set local lock_timeout = 0")
       await run(
         "create table if not exists schema_migrations (version integer primary key, name text not null, applied_at timestamptz not null default now())"
       )

@@ -124,7 +124,9 @@ const warnIfUnsafe = (pg: PgClient) =>
       Effect.flatMap(({ rows: [settings] }) => {
         const risks = settings === undefined ? [] : unsafeSettings(settings)
         return risks.length === 0 ? Effect.void : Effect.logWarning("postgres is not durable", { risks })
-      })
+      }),
+      // A warning only: a start never stops for want of it.
+      Effect.catchAll((failure) => Effect.logWarning("could not read postgres' durability settings", { cause: String(failure.cause) }))
     )
 
 /** The pool the Postgres adapters share. */
