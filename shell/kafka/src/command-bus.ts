@@ -12,7 +12,7 @@ import { kafkaCall, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { rejectionOf, type CommandMessage, type EventMessage } from "./messages"
 import { makeResolver } from "./resolver"
-import { makeBatchingSend } from "./sender"
+import { makeBatchingSend, Withdrawn } from "./sender"
 import { producerSpan, traceHeaders } from "./tracing"
 
 export interface KafkaCommandBusOptions {
@@ -97,6 +97,11 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
                 send(topic, [{ key, value, headers: traceHeaders(sending) }], withdrawn).then(
                   () => sending.end(clock.unsafeCurrentTimeNanos(), Exit.void),
                   (cause: unknown) => {
+                    // Withdrawn: its caller was answered before its turn came, and Kafka did not fail.
+                    if (cause instanceof Withdrawn) {
+                      sending.attribute("low.withdrawn", true)
+                      return sending.end(clock.unsafeCurrentTimeNanos(), Exit.void)
+                    }
                     const failure = Exit.fail(new Unavailable({ dependency: "kafka", cause }))
                     sending.end(clock.unsafeCurrentTimeNanos(), failure)
                     answer(failure)
