@@ -48,7 +48,8 @@ const start = (checkout: string, port: number) =>
 
 const healthy = async (port: number, child: ChildProcess) => {
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-    if (child.exitCode !== null) throw new Error(`the server on port ${port} exited with ${child.exitCode}`)
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`the server on port ${port} exited with ${child.exitCode ?? child.signalCode}`)
     if (
       await fetch(`http://127.0.0.1:${port}/healthz`).then(
         (r) => r.ok,
@@ -64,13 +65,17 @@ const healthy = async (port: number, child: ChildProcess) => {
 const credit = "mutation Credit($walletId: ID!, $amount: Int!) { credit(walletId: $walletId, amount: $amount) { balance } }"
 const debit = "mutation Debit($walletId: ID!, $amount: Int!) { debit(walletId: $walletId, amount: $amount) { balance } }"
 
-/** Opens and funds the wallets, then warms the server up with as many credits as it will meet in a second. */
+/** Opens and funds the wallets; a mutation that fails stops the bench. */
 const prepare = async (url: string) => {
+  const mutate = async (query: string) => {
+    const answer = await post(url, query)
+    if (answer.errors !== undefined) throw new Error(`${query}: ${JSON.stringify(answer.errors)}`)
+  }
   for (let i = 0; i < wallets; i += 50)
     await Promise.all(
       Array.from({ length: 50 }, async (_, j) => {
-        await post(url, `mutation { openWallet(owner: "bench", id: "w${i + j}") { id } }`)
-        await post(url, `mutation { credit(walletId: "w${i + j}", amount: 1000000000) { id } }`)
+        await mutate(`mutation { openWallet(owner: "bench", id: "w${i + j}") { id } }`)
+        await mutate(`mutation { credit(walletId: "w${i + j}", amount: 1000000000) { id } }`)
       })
     )
 }
@@ -98,7 +103,9 @@ for (let round = 1; round <= rounds; round++) {
   try {
     await Promise.all(servers.map(({ port, child }) => healthy(port, child)))
     await Promise.all(servers.map(({ port }) => prepare(`http://127.0.0.1:${port}/graphql`)))
-    await Promise.all(servers.map(({ port }) => load(`http://127.0.0.1:${port}/graphql`, 2)))
+    // Two seconds of the same load first, so both are measured warm.
+    const warm = await Promise.all(servers.map(({ port }) => load(`http://127.0.0.1:${port}/graphql`, 2)))
+    if (warm.some(({ failed }) => failed > 0)) throw new Error("mutations failed while warming up")
     const before = servers.map(({ child }) => cpuMillis(child.pid!))
     const results = await Promise.all(servers.map(({ port }) => load(`http://127.0.0.1:${port}/graphql`, seconds)))
     const perMutation = servers.map(({ child }, i) => ((cpuMillis(child.pid!) - before[i]!) * 1000) / results[i]!.mutations)
