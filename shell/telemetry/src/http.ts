@@ -15,12 +15,7 @@ const healthz = Effect.gen(function* () {
 const metrics = Effect.gen(function* () {
   const checks = yield* Health
   const prometheus = yield* PrometheusMetrics
-  return yield* prometheus.scrape(checks).pipe(
-    Effect.map((text) => HttpServerResponse.text(text, { contentType: prometheusContentType })),
-    Effect.catchTag("ScrapeFailed", () =>
-      Effect.succeed(HttpServerResponse.text("metrics are unavailable: the process is stopping\n", { status: 503 }))
-    )
-  )
+  return yield* prometheus.scrape(checks).pipe(Effect.map((text) => HttpServerResponse.text(text, { contentType: prometheusContentType })))
 })
 
 /** GET /healthz (200 when every dependency answers, 503 naming those that do not) and GET /metrics (Prometheus). */

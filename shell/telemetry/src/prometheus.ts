@@ -1,7 +1,4 @@
-import { Metrics, Resource } from "@effect/opentelemetry"
-import { PrometheusExporter, PrometheusSerializer } from "@opentelemetry/exporter-prometheus"
-import type { ResourceMetrics } from "@opentelemetry/sdk-metrics"
-import { Context, Data, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Metric, MetricKeyType, type MetricPair } from "effect"
 import { failing, levels, sampleMetrics, type HealthCheck } from "@low/core"
 
 /** How long a scrape waits for any one reading (a lag, a health check) before it answers with what it has. */
@@ -24,50 +21,90 @@ const checkDependencies = (checks: ReadonlyArray<HealthCheck>) =>
 /** The prefix of the metrics served: the toolkit's own, named by Prometheus' conventions. */
 const served = "low_"
 
+const escapeHelp = (text: string) => text.replace(/\\/g, "\\\\").replace(/\n/g, "\\n")
+const escapeLabel = (value: string) => value.replace(/\\/g, "\\\\").replace(/"/g, '\\"').replace(/\n/g, "\\n")
+const numberOf = (n: number | bigint) =>
+  typeof n === "bigint" ? String(n) : n === Number.POSITIVE_INFINITY ? "+Inf" : n === Number.NEGATIVE_INFINITY ? "-Inf" : String(n)
+const labelsOf = (labels: ReadonlyArray<readonly [string, string]>) =>
+  labels.length === 0 ? "" : `{${labels.map(([name, value]) => `${name}="${escapeLabel(value)}"`).join(",")}}`
+
+/** The Prometheus type of a metric: the three kinds this toolkit makes. */
+const typeOf = (keyType: unknown) =>
+  MetricKeyType.isCounterKey(keyType)
+    ? "counter"
+    : MetricKeyType.isGaugeKey(keyType)
+      ? "gauge"
+      : MetricKeyType.isHistogramKey(keyType)
+        ? "histogram"
+        : undefined
+
+/** One series' lines: a total or a level as one sample, a histogram as its count, sum and cumulative buckets. */
+const samples = (name: string, { metricKey, metricState }: MetricPair.MetricPair.Untyped): ReadonlyArray<string> => {
+  const labels = metricKey.tags.map((tag) => [tag.key, tag.value] as const)
+  const state = metricState as {
+    readonly count?: number | bigint
+    readonly value?: number | bigint
+    readonly sum?: number
+    readonly buckets?: ReadonlyArray<readonly [number, number]>
+  }
+  switch (typeOf(metricKey.keyType)) {
+    case "counter":
+      return [`${name}${labelsOf(labels)} ${numberOf(state.count ?? 0)}`]
+    case "gauge":
+      return [`${name}${labelsOf(labels)} ${numberOf(state.value ?? 0)}`]
+    case "histogram":
+      return [
+        `${name}_count${labelsOf(labels)} ${numberOf(state.count ?? 0)}`,
+        `${name}_sum${labelsOf(labels)} ${numberOf(state.sum ?? 0)}`,
+        ...(state.buckets ?? []).map(([bound, count]) => `${name}_bucket${labelsOf([...labels, ["le", numberOf(bound)]])} ${count}`)
+      ]
+    default:
+      return []
+  }
+}
+
 /**
- * The metrics served, without `# UNIT` lines: those belong to OpenMetrics, not to the text format served, and
- * Effect's metrics carry no unit but "1"; the unit is each name's suffix (`_seconds`, `_events`, ...). Effect's
- * own fiber metrics (`effect_fiber_*`, on by default) are left out: they have no help text and count milliseconds.
+ * Effect's metrics of this process in Prometheus' text format (version 0.0.4): a HELP and a TYPE line per family,
+ * then its series. Only the toolkit's own (`low_...`): Effect's fiber metrics have no help text and count
+ * milliseconds. Written here rather than through OpenTelemetry's Prometheus exporter: the exporter needs the
+ * OpenTelemetry metrics SDK and @effect/opentelemetry loaded in every process, and that alone cost a mutation about
+ * 7 % of its CPU, in garbage collection (see BENCHMARKS.md, "Tracing off").
  */
-const exposed = (metrics: ResourceMetrics): ResourceMetrics => ({
-  ...metrics,
-  scopeMetrics: metrics.scopeMetrics.map((scope) => ({
-    ...scope,
-    metrics: scope.metrics
-      .filter((metric) => metric.descriptor.name.startsWith(served))
-      .map((metric) => ({ ...metric, descriptor: { ...metric.descriptor, unit: "" } }))
-  }))
-})
-
-/** A scrape that could not read the metrics: the exporter was shut down, with the process. */
-export class ScrapeFailed extends Data.TaggedError("ScrapeFailed")<{ readonly cause: unknown }> {}
+export const exposition = (pairs: ReadonlyArray<MetricPair.MetricPair.Untyped>): string => {
+  const families = new Map<string, { readonly help: string; readonly type: string; readonly lines: Array<string> }>()
+  for (const pair of pairs) {
+    const { name, description, keyType } = pair.metricKey
+    const type = typeOf(keyType)
+    if (!name.startsWith(served) || type === undefined) continue
+    let family = families.get(name)
+    if (family === undefined)
+      families.set(name, (family = { help: description._tag === "Some" ? description.value : name, type, lines: [] }))
+    family.lines.push(...samples(name, pair))
+  }
+  return [...families]
+    .map(([name, { help, type, lines }]) => [`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`, ...lines].join("\n"))
+    .join("\n")
+    .concat("\n")
+}
 
 /**
- * Effect's metrics of this process in Prometheus' text format, through OpenTelemetry's Prometheus exporter. Effect
+ * Effect's metrics of this process in Prometheus' text format (see `exposition`). Effect
  * keeps its metrics for the whole process, so every instance of this service reads the same ones.
  */
 export class PrometheusMetrics extends Context.Tag("low/telemetry/PrometheusMetrics")<
   PrometheusMetrics,
   {
     /** Reads the gauges sampled on scrape and the health checks (each within `scrapeTimeout`), then every metric. */
-    readonly scrape: (checks: ReadonlyArray<HealthCheck>) => Effect.Effect<string, ScrapeFailed>
+    readonly scrape: (checks: ReadonlyArray<HealthCheck>) => Effect.Effect<string>
   }
 >() {
-  static readonly layer = Layer.scoped(
+  static readonly layer = Layer.succeed(
     PrometheusMetrics,
-    Effect.gen(function* () {
-      // Served from the process's own HTTP server, not from a server of the exporter's.
-      const exporter = new PrometheusExporter({ preventServerStart: true })
-      yield* Metrics.registerProducer(yield* Metrics.makeProducer, () => exporter)
-      // No `otel_scope_name` label on every series, and no `target_info`: Prometheus' job and instance name the process.
-      const serializer = new PrometheusSerializer(undefined, false, undefined, true, true)
-      return PrometheusMetrics.of({
-        scrape: (checks) =>
-          Effect.all([sampleMetrics(scrapeTimeout), checkDependencies(checks)], { concurrency: "unbounded", discard: true }).pipe(
-            Effect.zipRight(Effect.tryPromise({ try: () => exporter.collect(), catch: (cause) => new ScrapeFailed({ cause }) })),
-            Effect.map(({ resourceMetrics }) => serializer.serialize(exposed(resourceMetrics)))
-          )
-      })
+    PrometheusMetrics.of({
+      scrape: (checks) =>
+        Effect.all([sampleMetrics(scrapeTimeout), checkDependencies(checks)], { concurrency: "unbounded", discard: true }).pipe(
+          Effect.zipRight(Effect.map(Metric.snapshot, exposition))
+        )
     })
-  ).pipe(Layer.provide(Resource.layer({ serviceName: "low" })))
+  )
 }
