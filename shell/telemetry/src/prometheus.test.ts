@@ -49,6 +49,16 @@ describe("PrometheusMetrics", () => {
     expect(text).not.toMatch(/^# UNIT|otel_scope|target_info|effect_fiber/m)
   })
 
+  it("given label values and help text with quotes, backslashes and line breaks, when scraped, then they are escaped as the text format says", async () => {
+    totals("low_test_escaped_total", "Line one\nline two, a back\\slash.")({ name: 'say "hi"\\now\nplease' }).add()
+    const text = await scrape()
+    expect(family(text, "low_test_escaped_total")).toEqual([
+      "# HELP low_test_escaped_total Line one\\nline two, a back\\\\slash.",
+      "# TYPE low_test_escaped_total counter",
+      'low_test_escaped_total{name="say \\"hi\\"\\\\now\\nplease"} 1'
+    ])
+  })
+
   it("given a reading and a health check that never answer, when scraped, then it answers within the scrape timeout, the dependency down and the other readings taken", async () => {
     const stuck = levels("low_test_stuck_events", "Never read.")({})
     const read = levels("low_test_read_events", "Read.")({})
