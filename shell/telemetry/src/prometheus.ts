@@ -28,14 +28,17 @@ const numberOf = (n: number | bigint) =>
 const labelsOf = (labels: ReadonlyArray<readonly [string, string]>) =>
   labels.length === 0 ? "" : `{${labels.map(([name, value]) => `${name}="${escapeLabel(value)}"`).join(",")}}`
 
-/** The Prometheus type of a metric: the three kinds this toolkit makes. */
+/** Prometheus' names of the metric types this toolkit makes (the exposition's TYPE lines). */
+const PrometheusType = { Counter: "counter", Gauge: "gauge", Histogram: "histogram" } as const
+
+/** The Prometheus type of a metric. */
 const typeOf = (keyType: unknown) =>
   MetricKeyType.isCounterKey(keyType)
-    ? "counter"
+    ? PrometheusType.Counter
     : MetricKeyType.isGaugeKey(keyType)
-      ? "gauge"
+      ? PrometheusType.Gauge
       : MetricKeyType.isHistogramKey(keyType)
-        ? "histogram"
+        ? PrometheusType.Histogram
         : undefined
 
 /** One series' lines: a total or a level as one sample, a histogram as its count, sum and cumulative buckets. */
@@ -48,11 +51,11 @@ const samples = (name: string, { metricKey, metricState }: MetricPair.MetricPair
     readonly buckets?: ReadonlyArray<readonly [number, number]>
   }
   switch (typeOf(metricKey.keyType)) {
-    case "counter":
+    case PrometheusType.Counter:
       return [`${name}${labelsOf(labels)} ${numberOf(state.count ?? 0)}`]
-    case "gauge":
+    case PrometheusType.Gauge:
       return [`${name}${labelsOf(labels)} ${numberOf(state.value ?? 0)}`]
-    case "histogram":
+    case PrometheusType.Histogram:
       return [
         `${name}_count${labelsOf(labels)} ${numberOf(state.count ?? 0)}`,
         `${name}_sum${labelsOf(labels)} ${numberOf(state.sum ?? 0)}`,

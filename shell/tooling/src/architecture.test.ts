@@ -43,8 +43,8 @@ const productionClosure = (dir: string, seen = new Map<string, string>()) => {
 
 const domainWords = /\b(wallets?|customers?|invit\w*|transfers?|e-?mails?|balances?|debit\w*|credit\w*|counters?)\b/i
 const testOrTool = /(\.test\.ts|\/testing\.ts|\/testing\/)$|\/testing\//
-/** Effect's name for a metric that sums, which is no domain. */
-const effectApi = /\bMetric(Key)?\.counter\b/g
+/** Effect's and Prometheus' names for a metric that sums, which are no domain. */
+const effectApi = /\bMetric(Key)?\.counter\b|\bPrometheusType\.Counter\b|\bCounter: "counter"/g
 
 describe("the layout", () => {
   it("given the shell's runtime code, when read, then it names no domain", () => {
