@@ -1,5 +1,5 @@
 import { ConfigProvider, Effect, Either } from "effect"
-import kafkajs from "kafkajs"
+import kafkajs, { type Admin } from "kafkajs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { ensureTopics } from "./client"
 import { kafkaSettings, namesOf } from "./config"
@@ -34,8 +34,18 @@ describe("the replication of the topics created on start", () => {
     )
   })
 
+  /** Runs `use` with an admin client, disconnected afterwards whatever happens. */
+  const withAdmin = async (use: (admin: Admin) => Promise<void>) => {
+    const admin = await testAdmin(settings)
+    try {
+      await use(admin)
+    } finally {
+      await admin.disconnect()
+    }
+  }
+
   /** The topic's settings that are its own, not the broker's (its defaults, or its server.properties). */
-  const ownConfigs = async (admin: Awaited<ReturnType<typeof testAdmin>>, topic: string) => {
+  const ownConfigs = async (admin: Admin, topic: string) => {
     const { resources } = await admin.describeConfigs({
       includeSynonyms: false,
       resources: [{ type: kafkajs.ConfigResourceTypes.TOPIC, name: topic, configNames: ["min.insync.replicas", "retention.ms"] }]
@@ -49,39 +59,30 @@ describe("the replication of the topics created on start", () => {
 
   it("given a replication, when the topics are created, then they have its copies and its min.insync.replicas as their own", async () => {
     const topic = names.topic("replicated")
-    const admin = await testAdmin(settings)
-    try {
+    await withAdmin(async (admin) => {
       await Effect.runPromise(ensureTopics(admin, [topic], 2, { "retention.ms": "-1" }, { factor: 1, minInsync: 1 }))
       const metadata = await admin.fetchTopicMetadata({ topics: [topic] })
       expect(metadata.topics[0]!.partitions.map((p) => p.replicas.length)).toEqual([1, 1])
       expect(await ownConfigs(admin, topic)).toEqual({ "min.insync.replicas": "1", "retention.ms": "-1" })
-    } finally {
-      await admin.disconnect()
-    }
+    })
   })
 
   it("given no replication, when the topics are created, then the cluster's defaults decide", async () => {
     const topic = names.topic("cluster-default")
-    const admin = await testAdmin(settings)
-    try {
+    await withAdmin(async (admin) => {
       await Effect.runPromise(ensureTopics(admin, [topic], 1))
       expect(await ownConfigs(admin, topic)).toEqual({})
-    } finally {
-      await admin.disconnect()
-    }
+    })
   })
 
   it("given more copies than the cluster has brokers, when the topics are created, then it fails at once, naming the setting, and creates nothing", async () => {
     const topic = names.topic("over-replicated")
-    const admin = await testAdmin(settings)
-    try {
+    await withAdmin(async (admin) => {
       const started = performance.now()
       const exit = await Effect.runPromise(Effect.either(ensureTopics(admin, [topic], 1, {}, { factor: 2, minInsync: 1 })))
       expect(Either.isLeft(exit) && String((exit.left.cause as Error).message)).toContain("KAFKA_REPLICATION_FACTOR")
       expect(performance.now() - started).toBeLessThan(5_000)
       expect(await admin.listTopics()).not.toContain(topic)
-    } finally {
-      await admin.disconnect()
-    }
+    })
   })
 })
