@@ -1,6 +1,9 @@
-// `bash shell/tooling/bench-same-core.sh <other checkout> [rounds] [rate]`: the in-memory project's server of this
+// `bash shell/tooling/bench-same-core.sh <other checkout> [rounds] [rate] [deployment]`: a project's server of this
 // checkout and of another (say, a worktree of the last release) on one core at the same time, under the same paced
-// load from one generator on the other core, compared by the server CPU each spends per mutation.
+// load from one generator on the other core, compared by the server CPU each spends per mutation. The deployment is
+// `in-memory` (the default), `graphql-kafka` (every role in one process) or `graphql-kafka-split` (a bff and a
+// handler/projector process per side, their CPU summed); each graphql-kafka side has topics, groups and Redis keys of
+// its own, on the one broker (wherever the machine runs it: both sides share it alike).
 //
 // Two servers on two cores meet cores of different speeds (one shared with the machine's other work), and two
 // benches at once meet generators of different speeds; here both servers share one core, one generator drives both,
@@ -12,13 +15,20 @@ import autocannon from "autocannon"
 import { post } from "../compare/graphql"
 import { root } from "../build"
 import { graphqlLoad, type GraphqlRequest } from "./load"
+import { Effect } from "effect"
+import { kafkaSettings } from "@low/kafka"
+import { dropTestData, envOf, requireServices, testSettings } from "@low/kafka/testing"
 import { cpuMillis } from "./server-process"
 
-const [otherArg, roundsArg = "6", rateArg = "1200"] = process.argv.slice(2)
-if (otherArg === undefined) {
-  console.error("usage: bash shell/tooling/bench-same-core.sh <other checkout> [rounds] [mutations/s offered to each]")
+const deployments = ["in-memory", "graphql-kafka", "graphql-kafka-split"] as const
+const [otherArg, roundsArg = "6", rateArg = "1200", deployment = "in-memory"] = process.argv.slice(2)
+if (otherArg === undefined || !(deployments as ReadonlyArray<string>).includes(deployment)) {
+  console.error(
+    `usage: bash shell/tooling/bench-same-core.sh <other checkout> [rounds] [mutations/s offered to each] [${deployments.join(" | ")}]`
+  )
   process.exit(2)
 }
+const project = deployment === "in-memory" ? "in-memory" : "graphql-kafka"
 const sides = [
   { name: "here", checkout: root, port: 4731 },
   { name: "there", checkout: resolve(otherArg), port: 4732 }
@@ -28,23 +38,42 @@ const rate = Number(rateArg)
 const serverCore = process.env["BENCH_SERVER_CORE"] ?? "1"
 const wallets = 1000
 const seconds = 12
+// The consumers of a graphql-kafka server need longer than the JIT to settle.
+const warmSeconds = project === "in-memory" ? 2 : 5
 const connections = Number(process.env["BENCH_CONNECTIONS"] ?? 16)
 
+if (project !== "in-memory") await requireServices()
 // Each checkout's server, built by that checkout's own build.
 for (const { checkout } of sides) {
-  const built = spawnSync(process.execPath, ["--import", "tsx", "shell/tooling/src/start.ts", "in-memory"], {
+  const built = spawnSync(process.execPath, ["--import", "tsx", "shell/tooling/src/start.ts", project], {
     cwd: checkout,
     stdio: "inherit"
   })
-  if (built.status !== 0) throw new Error(`the in-memory project in ${checkout} did not build`)
+  if (built.status !== 0) throw new Error(`the ${project} project in ${checkout} did not build`)
 }
 
-const start = (checkout: string, port: number) =>
-  spawn("taskset", ["-c", serverCore, process.execPath, "projects/in-memory/dist/main.js"], {
+const run = (checkout: string, env: Record<string, string>, args: ReadonlyArray<string> = []) =>
+  spawn("taskset", ["-c", serverCore, process.execPath, `projects/${project}/dist/main.js`, ...args], {
     cwd: checkout,
-    env: { ...process.env, PORT: String(port), LOG_LEVEL: "Warning" },
+    env: { ...process.env, LOG_LEVEL: "Warning", ...env },
     stdio: "inherit"
   })
+
+/**
+ * One side's processes: the server that answers on `port` first. A graphql-kafka side gets topics, groups and Redis
+ * keys of its own and the consumer settings of production; `drop` deletes them.
+ */
+const start = (name: string, checkout: string, port: number) => {
+  if (project === "in-memory") return { server: run(checkout, { PORT: String(port) }), others: [], drop: async () => undefined }
+  const settings = testSettings(`same-core-${name}`, { consumer: Effect.runSync(kafkaSettings).consumer })
+  const env = { ...envOf(settings), PORT: String(port) }
+  const split = deployment === "graphql-kafka-split"
+  return {
+    server: run(checkout, split ? { ...env, ROLE: "bff" } : env),
+    others: split ? [run(checkout, env, ["--role", "handler,projector"])] : [],
+    drop: () => dropTestData(settings)
+  }
+}
 
 const healthy = async (port: number, child: ChildProcess) => {
   for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
@@ -99,16 +128,21 @@ const ratios: Array<number> = []
 for (let round = 1; round <= rounds; round++) {
   // Which starts first alternates.
   const ordered = round % 2 === 1 ? sides : ([sides[1], sides[0]] as const)
-  const servers = ordered.map((side) => ({ ...side, child: start(side.checkout, side.port) }))
+  const servers = ordered.map((side) => {
+    const processes = start(side.name, side.checkout, side.port)
+    return { ...side, ...processes, children: [processes.server, ...processes.others] }
+  })
+  /** A side's CPU milliseconds so far, all its processes together. */
+  const cpu = (children: ReadonlyArray<ChildProcess>) => children.reduce((sum, child) => sum + cpuMillis(child.pid!), 0)
   try {
-    await Promise.all(servers.map(({ port, child }) => healthy(port, child)))
+    await Promise.all(servers.map(({ port, server }) => healthy(port, server)))
     await Promise.all(servers.map(({ port }) => prepare(`http://127.0.0.1:${port}/graphql`)))
-    // Two seconds of the same load first, so both are measured warm.
-    const warm = await Promise.all(servers.map(({ port }) => load(`http://127.0.0.1:${port}/graphql`, 2)))
+    // The same load first, so both are measured warm.
+    const warm = await Promise.all(servers.map(({ port }) => load(`http://127.0.0.1:${port}/graphql`, warmSeconds)))
     if (warm.some(({ failed }) => failed > 0)) throw new Error("mutations failed while warming up")
-    const before = servers.map(({ child }) => cpuMillis(child.pid!))
+    const before = servers.map(({ children }) => cpu(children))
     const results = await Promise.all(servers.map(({ port }) => load(`http://127.0.0.1:${port}/graphql`, seconds)))
-    const perMutation = servers.map(({ child }, i) => ((cpuMillis(child.pid!) - before[i]!) * 1000) / results[i]!.mutations)
+    const perMutation = servers.map(({ children }, i) => ((cpu(children) - before[i]!) * 1000) / results[i]!.mutations)
     for (const [i, { name }] of servers.entries())
       if (results[i]!.failed > 0) throw new Error(`${name}: ${results[i]!.failed} mutations failed`)
     const [here, there] = sides.map(({ name }) => servers.findIndex((s) => s.name === name)) as [number, number]
@@ -119,11 +153,15 @@ for (let round = 1; round <= rounds; round++) {
     )
   } finally {
     await Promise.all(
-      servers.map(
-        ({ child }) => new Promise((done) => (child.exitCode !== null ? done(null) : (child.once("exit", done), child.kill("SIGTERM"))))
-      )
+      servers
+        .flatMap(({ children }) => children)
+        .map((child) => new Promise((done) => (child.exitCode !== null ? done(null) : (child.once("exit", done), child.kill("SIGTERM")))))
     )
+    await Promise.all(servers.map(({ drop }) => drop()))
   }
 }
 const geometricMean = Math.exp(ratios.reduce((sum, r) => sum + Math.log(r), 0) / ratios.length)
-console.log(`\ngeometric mean, here / there: server CPU per mutation ${geometricMean.toFixed(3)} (${rate} mutations/s offered to each)`)
+console.log(
+  `\ngeometric mean, here / there: server CPU per mutation ${geometricMean.toFixed(3)} (${deployment}, ${rate} mutations/s offered to each)`
+)
+process.exit(0)
