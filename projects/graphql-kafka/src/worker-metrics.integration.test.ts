@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startServer, type RunningServer } from "@low/graphql"
 import { namesOf } from "@low/kafka"
-import { dropTestData, envOf, requireServices, testSettings } from "@low/kafka/testing"
+import { dropTestData, envOf, requireServices, sendRaw, testSettings } from "@low/kafka/testing"
 import { eventually, gql, listening, spawnProject, type ProjectProcess } from "@low/testing"
 import { metricsUrl, parseExposition, scrape } from "@low/testing/metrics"
 import { testDomains } from "./testing/domains"
@@ -61,5 +61,27 @@ describe("graphql-kafka workers with METRICS_PORT", () => {
     expect(metrics.value("low_dependency_up", { dependency: "redis" })).toBe(1)
     // The handler process answered no mutation: the bff counts them.
     expect(metrics.samples("low_commands_total")).toEqual([])
+  })
+
+  it("given a message that is no command and one that is no event, keyed like a wallet, when the workers read them, then both are set aside (counted in /healthz and /metrics), and that wallet's commands after them are answered", async () => {
+    const id = `poison-${settings.clientId}`
+    // Keyed as the wallet's commands and events are, so they share its partitions and would block them.
+    await sendRaw(settings, names.topic("wallet-commands"), [{ key: id, value: "not a command" }])
+    await sendRaw(settings, names.topic("wallet-events"), [{ key: id, value: '{"id":"no event"}' }])
+    const opened = await gql(bff!.url, `mutation { openWallet(owner: "Ada", id: "${id}") { id } }`)
+    expect(opened.body.errors, workers!.output().slice(-2000)).toBeUndefined()
+    const credited = await gql(bff!.url, `mutation { credit(walletId: "${id}", amount: 7) { balance } }`)
+    expect(credited.body).toEqual({ data: { credit: { balance: 7 } } })
+    const health = async () => (await fetch(new URL("/healthz", base))).json() as Promise<{ status: string; deadLetters?: number }>
+    await eventually(async () => (await health()).deadLetters === 2, {
+      what: "/healthz showing two dead letters",
+      withinMs: 30_000,
+      everyMs: 250
+    })
+    expect(await health()).toEqual({ status: "ok", deadLetters: 2 })
+    const metrics = parseExposition((await scrape(metricsUrl(base))).text)
+    expect(metrics.value("low_dead_letters_total", { group: names.handlersGroup, topic: names.topic("wallet-commands") })).toBe(1)
+    expect(metrics.value("low_dead_letters_total", { group: names.projectorsGroup, topic: names.topic("wallet-events") })).toBe(1)
+    expect(workers!.output()).toContain("message put in the dead-letter topic")
   })
 })

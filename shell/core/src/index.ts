@@ -11,7 +11,7 @@ export { EventStore, eventEncoderOf, eventsOf, type Commit, type Committed } fro
 export { nextDoc, Views, type Doc, type ItemsPage, type VersionedDoc } from "./views"
 export { BadInput, IdempotencyConflict, Timeout, Unavailable, WriteConflict } from "./errors"
 export { CommandBus } from "./command-bus"
-export { failing, Health, type HealthCheck } from "./health"
+export { dependencies, failing, Health, readings, type HealthCheck } from "./health"
 export { Logging } from "./logging"
 export { decodedBy, encodedBy, perSchema } from "./schema-cache"
 export { withStateCache } from "./state-cache"

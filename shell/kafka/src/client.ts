@@ -54,6 +54,25 @@ export class KafkaClient extends Context.Tag("low/kafka/KafkaClient")<
 }
 
 /**
+ * An idempotent producer, connected for as long as the scope lives. Unbounded retries keep its sequence numbers
+ * valid across a broker restart.
+ */
+export const connectedProducer = (kafka: Kafka) =>
+  Effect.gen(function* () {
+    const producer = kafka.producer({
+      idempotent: true,
+      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
+      createPartitioner: kafkajs.Partitioners.DefaultPartitioner,
+      allowAutoTopicCreation: false
+    })
+    yield* Effect.acquireRelease(
+      kafkaCall(() => producer.connect()).pipe(Effect.retry(Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(60))))),
+      () => Effect.promise(() => producer.disconnect())
+    )
+    return producer
+  })
+
+/**
  * Creates the topics that are missing, replicated as `replication` says, with `configs`, and waits for their
  * leaders; existing topics are kept as they are. What `replication` does not set, the cluster's defaults do. A
  * replication the cluster cannot hold (more copies than brokers) fails at once, naming it.

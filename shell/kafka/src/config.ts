@@ -110,5 +110,10 @@ export const rolesOf = (argv: ReadonlyArray<string>, env: string | undefined = p
 export const namesOf = (settings: Pick<KafkaSettings, "topicPrefix" | "groupPrefix">) => ({
   topic: (channel: string) => `${settings.topicPrefix}${channel}`,
   handlersGroup: `${settings.groupPrefix}handlers`,
-  projectorsGroup: `${settings.groupPrefix}projectors`
+  projectorsGroup: `${settings.groupPrefix}projectors`,
+  /** Where messages that cannot be decoded or handled are set aside, with why (see dead-letters.ts). */
+  deadLetters: `${settings.topicPrefix}${deadLettersChannel}`
 })
+
+/** The channel name the dead-letter topic takes, which no domain's channel may have. */
+export const deadLettersChannel = "dead-letters"

@@ -6,7 +6,8 @@ import { RedisClient, redisHealth, redisRestartLoss } from "./redis/client"
 import { RedisStore } from "./redis/store"
 import { ensureTopics, eventLogConfigs, expiringTopics, KafkaClient, kafkaHealth } from "./client"
 import { KafkaCommandBus } from "./command-bus"
-import { namesOf, type KafkaSettings, type Role } from "./config"
+import { deadLettersChannel, namesOf, type KafkaSettings, type Role } from "./config"
+import { deadLetterCount } from "./dead-letters"
 import { runHandlers } from "./handler"
 import { runProjectors } from "./projector"
 import { lagMetrics } from "./lag-metrics"
@@ -30,10 +31,13 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
   // The executor hands each commit its handler's event schema, which encodes the events the outbox keeps.
   const store = RedisStore.layer({ outbox: true })
   const eventsTopics = handlers.map((h) => names.topic(h.writes))
+  const channels = [...handlers.flatMap((h) => [h.reads, h.writes]), ...projectors.map((p) => p.reads)]
   // On start: the topics, and a warning for each thing that would lose acknowledged commands.
   const prepared = Layer.effectDiscard(
     Effect.gen(function* () {
       const { admin } = yield* KafkaClient
+      if (channels.includes(deadLettersChannel))
+        return yield* Effect.dieMessage(`"${deadLettersChannel}" is the dead-letter topic's channel: no domain's channel may be named so`)
       yield* ensureTopics(
         admin,
         handlers.map((h) => names.topic(h.reads)),
@@ -41,7 +45,8 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
         {},
         settings.replication
       )
-      yield* ensureTopics(admin, eventsTopics, settings.partitions, eventLogConfigs, settings.replication)
+      // Dead letters are kept for good, as the events are, until someone has looked at them.
+      yield* ensureTopics(admin, [...eventsTopics, names.deadLetters], settings.partitions, eventLogConfigs, settings.replication)
       // A topic made elsewhere, or before, is not changed here: it is named, so that its owner can.
       const expiring = yield* expiringTopics(admin, eventsTopics).pipe(
         Effect.catchAll((failure) =>
@@ -77,7 +82,11 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
     Effect.gen(function* () {
       const { admin } = yield* KafkaClient
       const { redis } = yield* RedisClient
-      return [kafkaHealth(admin), redisHealth(redis)]
+      return [
+        kafkaHealth(admin),
+        redisHealth(redis),
+        { name: "deadLetters", reading: true, check: deadLetterCount(admin, names.deadLetters) } as const
+      ]
     })
   )
   const bus = KafkaCommandBus({ handlers, projectedChannels: new Set(projectors.map((p) => p.reads)) })

@@ -1,12 +1,13 @@
-import { Duration, Effect, Runtime, Schedule, type Tracer } from "effect"
-import { Partitioners, type EachBatchPayload, type KafkaMessage, type Message } from "kafkajs"
+import { Duration, Effect, Runtime, type Tracer } from "effect"
+import type { EachBatchPayload, KafkaMessage, Message } from "kafkajs"
 import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts } from "@low/core"
 import { call, RedisClient } from "./redis/client"
 import { keysOf } from "./redis/keys"
 import { RedisStore } from "./redis/store"
-import { kafkaCall, KafkaClient } from "./client"
+import { connectedProducer, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
+import { makeDeadLetters, triedFor, Unhandled } from "./dead-letters"
 import { makeDecide, routeOf, type Decided, type Route } from "./delivery"
 import { CommandMessage, decodeJson } from "./messages"
 import { makeSender } from "./sender"
@@ -21,8 +22,11 @@ interface Delivery {
   readonly message: KafkaMessage
 }
 
-/** What a delivery decided and, with spans recorded, the span it was processed in. */
-type Processed = Decided & { readonly span?: Tracer.Span }
+/**
+ * What a delivery decided and, with spans recorded, the span it was processed in; `unhandled` when the handler threw
+ * on every try (the delivery goes to the dead-letter topic, and its sender is answered with that).
+ */
+type Processed = Decided & { readonly span?: Tracer.Span; readonly unhandled?: { readonly message: KafkaMessage; readonly reason: string } }
 
 /** A decided delivery, and the producer span its events go out under when spans are recorded. */
 interface Sent {
@@ -48,31 +52,41 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     const names = namesOf(settings)
     // The consumer runs each batch with the ports this layer was given, once, rather than per command.
     const runtime = yield* Effect.runtime<ExecutorPorts>()
-    // Unbounded retries keep the idempotent producer's sequence numbers valid across a broker restart.
-    const producer = kafka.producer({
-      idempotent: true,
-      retry: { retries: Number.MAX_SAFE_INTEGER, initialRetryTime: 100, maxRetryTime: 2_000 },
-      createPartitioner: Partitioners.DefaultPartitioner,
-      allowAutoTopicCreation: false
-    })
-    yield* Effect.acquireRelease(
-      kafkaCall(() => producer.connect()).pipe(Effect.retry(Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(60))))),
-      () => Effect.promise(() => producer.disconnect())
-    )
-    const publish = makeSender(producer)
+    const publish = makeSender(yield* connectedProducer(kafka))
+    const deadLetters = makeDeadLetters(publish, names.deadLetters)
     const routes = new Map(handlers.map((handler) => [names.topic(handler.reads), routeOf(handler, names.topic)] as const))
     const ttl = Duration.toMillis(settings.replyTtl)
 
-    // A message no bff could have sent is logged and passed over: it must not block its partition.
-    const readable = (message: KafkaMessage): Array<Delivery> => {
-      try {
-        const stale = Date.now() - Number(message.timestamp) > ttl
-        return [{ lane: message.key?.toString() ?? "", delivery: parse(message.value?.toString() ?? ""), stale, message }]
-      } catch (cause) {
-        Runtime.runFork(runtime)(Effect.logError("unreadable command skipped", { offset: message.offset, cause: String(cause) }))
-        return []
-      }
+    // A message no bff could have sent goes to the dead-letter topic: it must not block its partition.
+    const read = (messages: ReadonlyArray<KafkaMessage>) => {
+      const deliveries: Array<Delivery> = []
+      const unreadable: Array<{ readonly message: KafkaMessage; readonly reason: string }> = []
+      for (const message of messages)
+        try {
+          const stale = Date.now() - Number(message.timestamp) > ttl
+          deliveries.push({ lane: message.key?.toString() ?? "", delivery: parse(message.value?.toString() ?? ""), stale, message })
+        } catch (cause) {
+          unreadable.push({ message, reason: `not a command message: ${String(cause)}` })
+        }
+      return { deliveries, unreadable }
     }
+
+    /** Decides `d`; a handler that throws on every try answers its sender Unhandled and sets the delivery aside. */
+    const decided = (route: Route, d: Delivery) =>
+      triedFor(decide(route, d.delivery, d.stale)).pipe(
+        Effect.catchIf(
+          (e): e is Unhandled => e instanceof Unhandled,
+          ({ reason }): Effect.Effect<Processed> =>
+            Effect.succeed({
+              delivery: d.delivery,
+              key: d.lane,
+              entity: "",
+              events: [],
+              reply: { _tag: "Rejected", error: { _tag: "Unhandled", reason } },
+              unhandled: { message: d.message, reason: `the handler threw on each of its tries: ${reason}` }
+            })
+        )
+      )
 
     // With spans recorded, each delivery is processed in a consumer span continuing the trace of the bff that sent
     // it, and its events go out under a producer span, child of that one, whose trace their headers carry on. The
@@ -86,10 +100,10 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       spans: Array<Tracer.Span> | undefined
     ): Effect.Effect<Processed, unknown, ExecutorPorts> =>
       spans === undefined
-        ? decide(route, d.delivery, d.stale)
+        ? decided(route, d)
         : Effect.flatMap(consumerSpan(payload.batch, names.handlersGroup, d.message), (span) => {
             spans.push(span)
-            return Effect.map(Effect.withParentSpan(decide(route, d.delivery, d.stale), span), (decided) => ({ ...decided, span }))
+            return Effect.map(Effect.withParentSpan(decided(route, d), span), (processed) => ({ ...processed, span }))
           })
     /** The producer span `d`'s events go out under, if it has any (kept in `spans`). */
     const sending = (route: Route, d: Processed, spans: Array<Tracer.Span>): Effect.Effect<Sent> =>
@@ -117,8 +131,11 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     const handle = (payload: EachBatchPayload, spans: Array<Tracer.Span> | undefined) =>
       Effect.gen(function* () {
         const route = routes.get(payload.batch.topic)
-        const deliveries = payload.batch.messages.flatMap(readable)
-        if (route === undefined || deliveries.length === 0) return
+        if (route === undefined) return
+        const { deliveries, unreadable } = read(payload.batch.messages)
+        const source = { group: names.handlersGroup, topic: payload.batch.topic, partition: payload.batch.partition }
+        yield* deadLetters(source, unreadable)
+        if (deliveries.length === 0) return
         const answered = yield* call(() => redis.mget(deliveries.map(({ delivery }) => keys.reply(delivery.attempt))))
         // One lane per entity: its commands in order, other entities' alongside. A delivery sent twice (a producer
         // retry) is decided once: deciding it again after a rejection could apply what was answered as refused.
@@ -129,12 +146,16 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
           seen.add(d.delivery.attempt)
           lanes.set(d.lane, [...(lanes.get(d.lane) ?? []), d])
         })
-        const decided = (yield* Effect.forEach(lanes.values(), (lane) => Effect.forEach(lane, (d) => processed(payload, route, d, spans)), {
+        const all = (yield* Effect.forEach(lanes.values(), (lane) => Effect.forEach(lane, (d) => processed(payload, route, d, spans)), {
           concurrency: "unbounded"
         })).flat()
+        yield* deadLetters(
+          source,
+          all.flatMap(({ unhandled }) => (unhandled === undefined ? [] : [unhandled]))
+        )
         const sent =
-          spans === undefined ? decided.map((d): Sent => ({ decided: d })) : yield* Effect.forEach(decided, (d) => sending(route, d, spans))
-        yield* written(route, decided, eventMessages(sent))
+          spans === undefined ? all.map((d): Sent => ({ decided: d })) : yield* Effect.forEach(all, (d) => sending(route, d, spans))
+        yield* written(route, all, eventMessages(sent))
       })
     const handleBatch = tracing
       ? (payload: EachBatchPayload) => {

@@ -59,6 +59,21 @@ export const testAdmin = async (settings: KafkaSettings) => {
   return admin
 }
 
+/** Sends `messages` to `topic` as they are, as any client could: for messages no part of the deployment would write. */
+export const sendRaw = async (settings: KafkaSettings, topic: string, messages: ReadonlyArray<{ key: string; value: string }>) => {
+  const producer = new Kafka({
+    clientId: `${settings.clientId}-raw`,
+    brokers: [...settings.brokers],
+    logLevel: logLevel.NOTHING
+  }).producer()
+  await producer.connect()
+  try {
+    await producer.send({ topic, messages: [...messages] })
+  } finally {
+    await producer.disconnect()
+  }
+}
+
 /** Deletes the run's topics, consumer groups and Redis keys. */
 export const dropTestData = async (settings: KafkaSettings) => {
   const admin = await testAdmin(settings)

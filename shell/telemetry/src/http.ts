@@ -2,14 +2,15 @@ import { createServer } from "node:http"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Config, Effect, Layer, Option } from "effect"
-import { failing, Health } from "@low/core"
+import { failing, Health, readings } from "@low/core"
 import { PrometheusMetrics, prometheusContentType } from "./prometheus"
 
 const healthz = Effect.gen(function* () {
-  const down = yield* failing(yield* Health)
+  const checks = yield* Health
+  const [down, read] = yield* Effect.all([failing(checks), readings(checks)], { concurrency: "unbounded" })
   return yield* down.length === 0
-    ? HttpServerResponse.json({ status: "ok" })
-    : HttpServerResponse.json({ status: "unavailable", failing: down }, { status: 503 })
+    ? HttpServerResponse.json({ status: "ok", ...read })
+    : HttpServerResponse.json({ status: "unavailable", failing: down, ...read }, { status: 503 })
 })
 
 const metrics = Effect.gen(function* () {
@@ -18,7 +19,10 @@ const metrics = Effect.gen(function* () {
   return yield* prometheus.scrape(checks).pipe(Effect.map((text) => HttpServerResponse.text(text, { contentType: prometheusContentType })))
 })
 
-/** GET /healthz (200 when every dependency answers, 503 naming those that do not) and GET /metrics (Prometheus). */
+/**
+ * GET /healthz (200 when every dependency answers, 503 naming those that do not; with the readings the deployment
+ * reports beside) and GET /metrics (Prometheus).
+ */
 export const operationsRoutes = HttpRouter.empty.pipe(HttpRouter.get("/healthz", healthz), HttpRouter.get("/metrics", metrics))
 
 /** METRICS_PORT: where a process that serves no API answers `operationsRoutes` (0: any free port); unset, it does not. */

@@ -1,5 +1,5 @@
 import { Context, Effect, Layer, Metric, MetricKeyType, type MetricPair } from "effect"
-import { failing, levels, sampleMetrics, type HealthCheck } from "@low/core"
+import { dependencies, failing, levels, sampleMetrics, type HealthCheck } from "@low/core"
 
 /** How long a scrape waits for any one reading (a lag, a health check) before it answers with what it has. */
 export const scrapeTimeout = "2 seconds"
@@ -15,7 +15,7 @@ const dependencyUp = levels(
 /** Sets `low_dependency_up` from the health checks, asked at once, each within the scrape timeout. */
 const checkDependencies = (checks: ReadonlyArray<HealthCheck>) =>
   Effect.map(failing(checks, scrapeTimeout), (down) => {
-    for (const { name } of checks) dependencyUp({ dependency: name }).set(down.includes(name) ? 0 : 1)
+    for (const { name } of dependencies(checks)) dependencyUp({ dependency: name }).set(down.includes(name) ? 0 : 1)
   })
 
 /** The prefix of the metrics served: the toolkit's own, named by Prometheus' conventions. */
