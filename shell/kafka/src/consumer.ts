@@ -9,8 +9,11 @@ export interface ConsumerSpec {
   /** Where a group without committed offsets starts: the beginning, so nothing produced before it joined is lost. */
   readonly fromBeginning: boolean
   readonly tuning: ConsumerTuning
-  /** Handles one partition's batch: its offset is committed once this succeeds, so only after its writes. */
-  readonly eachBatch: (payload: EachBatchPayload) => Promise<void>
+  /**
+   * Handles one partition's batch: its offset is committed once this succeeds, so only after its writes. Answering
+   * an offset instead reads the partition again from there, and commits nothing of this batch.
+   */
+  readonly eachBatch: (payload: EachBatchPayload) => Promise<{ readonly seek: string } | undefined>
 }
 
 /**
@@ -48,8 +51,9 @@ export const runConsumer = (
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: spec.tuning.partitionsConsumedConcurrently,
           eachBatch: async (payload) => {
-            await spec.eachBatch(payload)
-            handled(payload)
+            const again = await spec.eachBatch(payload)
+            if (again === undefined) return handled(payload)
+            consumer.seek({ topic: payload.batch.topic, partition: payload.batch.partition, offset: again.seek })
           }
         })
       })

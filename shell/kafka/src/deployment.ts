@@ -9,7 +9,7 @@ import { KafkaCommandBus } from "./command-bus"
 import { deadLettersChannel, namesOf, type KafkaSettings, type Role } from "./config"
 import { deadLetterCount } from "./dead-letters"
 import { runHandlers } from "./handler"
-import { runProjectors } from "./projector"
+import { rebuildingHealth, runProjectors } from "./projector"
 import { lagMetrics } from "./lag-metrics"
 
 export interface KafkaDeploymentOptions {
@@ -82,9 +82,11 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
     Effect.gen(function* () {
       const { admin } = yield* KafkaClient
       const { redis } = yield* RedisClient
+      const { keys } = yield* RedisStore
       return [
         kafkaHealth(admin),
         redisHealth(redis),
+        ...rebuildingHealth(redis, keys),
         { name: "deadLetters", reading: true, check: deadLetterCount(admin, names.deadLetters) } as const
       ]
     })

@@ -186,6 +186,6 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       topics: [...routes.keys()],
       fromBeginning: true,
       tuning: settings.consumer,
-      eachBatch: (payload) => Runtime.runPromise(runtime)(handleBatch(payload))
+      eachBatch: (payload) => Runtime.runPromise(runtime)(Effect.as(handleBatch(payload), undefined))
     })
   })

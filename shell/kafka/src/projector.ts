@@ -1,10 +1,13 @@
 import { Effect, Either, Runtime, Schedule, Schema } from "effect"
 import type { EachBatchPayload, KafkaMessage } from "kafkajs"
 import type { StoredEvent, ViewChange } from "@low/functions"
-import { endSpans, Tracing, type AnyHandler, type AnyProjector } from "@low/core"
-import { pushChanges, pushMark, pushPublish, ScriptArgs } from "./redis/lua"
+import { endSpans, Tracing, type AnyHandler, type AnyProjector, type HealthCheck } from "@low/core"
+import type { Redis } from "ioredis"
+import type { Keys } from "./redis/keys"
+import { call, RedisClient } from "./redis/client"
+import { pushChanges, pushGuard, pushMark, pushPublish, ScriptArgs } from "./redis/lua"
 import { RedisStore } from "./redis/store"
-import { connectedProducer, KafkaClient } from "./client"
+import { connectedProducer, kafkaCall, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
 import { makeDeadLetters, triedFor, triesBeforeDeadLetter } from "./dead-letters"
@@ -24,11 +27,34 @@ export interface ProjectorOptions {
 
 const parse = decodeJson(EventMessage)
 
-/** An event read, and the view changes its channel's projectors make of it. */
+/** An event read, the view changes its channel's projectors make of it, and its message's offset. */
 interface Projected {
   readonly event: StoredEvent<{ readonly _tag: string }>
   readonly changes: ReadonlyArray<ViewChange>
+  readonly offset: string
 }
+
+/**
+ * `/healthz` on the read models: 503 (`"read models"` failing) while the projectors rebuild some from the events
+ * topics because Redis lost them, with `rebuilding` showing each partition and the offset the rebuild aims for.
+ */
+export const rebuildingHealth = (redis: Redis, keys: Keys): ReadonlyArray<HealthCheck> => [
+  {
+    name: "read models",
+    check: Effect.flatMap(
+      call(() => redis.hlen(keys.rebuilding)),
+      (n) => (n === 0 ? Effect.void : Effect.fail("rebuilding"))
+    )
+  },
+  {
+    name: "rebuilding",
+    reading: true,
+    check: Effect.map(
+      call(() => redis.hgetall(keys.rebuilding)),
+      (partitions) => (Object.keys(partitions).length === 0 ? undefined : partitions)
+    )
+  }
+]
 
 /**
  * The projectors as a consumer group over the events topics. Each batch's view changes, the versions each stream
@@ -39,7 +65,8 @@ interface Projected {
  */
 export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOptions) =>
   Effect.gen(function* () {
-    const { kafka, settings } = yield* KafkaClient
+    const { kafka, admin, settings } = yield* KafkaClient
+    const { redis } = yield* RedisClient
     const store = yield* RedisStore
     const names = namesOf(settings)
     const runtime = yield* Effect.runtime<never>()
@@ -68,8 +95,9 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
       })
 
     /**
-     * Each event of the batch with its view changes; the messages that are no event, or that a projector threw on
-     * at every try, set aside in the dead-letter topic (an event set aside counts as projected, with no changes).
+     * Each event of the batch with its view changes, and the messages to set aside in the dead-letter topic: those
+     * that are no event, or that a projector threw on at every try (such an event counts as projected, with no
+     * changes).
      */
     const projected = (payload: EachBatchPayload, route: Route) =>
       Effect.gen(function* () {
@@ -81,8 +109,9 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
             letters.push({ message, reason: event.left })
             continue
           }
+          const { offset } = message
           try {
-            ready.push({ event: event.right, changes: changesOf(route, event.right) })
+            ready.push({ event: event.right, changes: changesOf(route, event.right), offset })
           } catch {
             // Tried again, as many times as a handler's command would be, before it is set aside.
             const again = yield* Effect.either(
@@ -91,36 +120,84 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
                 triesBeforeDeadLetter - 1
               )
             )
-            if (Either.isRight(again)) ready.push({ event: event.right, changes: again.right })
+            if (Either.isRight(again)) ready.push({ event: event.right, changes: again.right, offset })
             else {
               letters.push({ message, reason: `a projector threw on each of its tries: ${again.left.reason}` })
               // Passed over: its stream's readers wait no longer for it (the letter says what the views lack).
-              ready.push({ event: event.right, changes: [] })
+              ready.push({ event: event.right, changes: [], offset })
             }
           }
         }
-        yield* deadLetters({ group, topic: payload.batch.topic, partition: payload.batch.partition }, letters)
-        return ready
+        return { ready, letters }
       })
 
-    const apply = (route: Route, events: ReadonlyArray<Projected>) => {
+    /**
+     * Projects `events` (the messages of a partition up to offset `last`), provided Redis holds that partition's
+     * read models up to offset `after`.
+     */
+    const apply = (route: Route, events: ReadonlyArray<Projected>, field: string, after: bigint, last: string) => {
       const args = new ScriptArgs()
+      pushGuard(args, { offsets: store.keys.projectedOffsets, rebuilding: store.keys.rebuilding, field, after: String(after), last })
       const marks = new Map<string, number>()
       for (const { event, changes } of events) {
         pushChanges(args, store.keys, changes, event.version)
         marks.set(event.stream, Math.max(marks.get(event.stream) ?? 0, event.version))
       }
       for (const [stream, version] of marks) pushMark(args, store.keys.projected(route.channel), stream, version)
-      pushPublish(args, store.keys.projectedChannel, JSON.stringify({ channel: route.channel, marks: [...marks] }))
+      if (marks.size > 0) pushPublish(args, store.keys.projectedChannel, JSON.stringify({ channel: route.channel, marks: [...marks] }))
       return store
         .project(args)
         .pipe(Effect.retry({ schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))) }))
     }
 
+    // Redis keeps, with the read models, the offset of each partition they hold (see pushGuard). A batch follows
+    // on from the offset this process last wrote there (or, first after an assignment, from the one before the
+    // batch); when Redis holds less (it lost writes: restarted empty, flushed, failed over to a replica behind),
+    // nothing is written, and the partition is read again from the first offset Redis lacks, and the read models
+    // marked rebuilding until they are back where they were.
+    const written = new Map<string, bigint>()
+
     const applyAll = (payload: EachBatchPayload, route: Route) =>
       Effect.gen(function* () {
-        const events = yield* projected(payload, route)
-        for (let at = 0; at < events.length; at += chunk) yield* apply(route, events.slice(at, at + chunk))
+        const { batch } = payload
+        // A batch read before a seek is stale; one of control records only has nothing to project.
+        if (payload.isStale() || batch.isEmpty()) return
+        const field = `${batch.topic}/${batch.partition}`
+        const { ready, letters } = yield* projected(payload, route)
+        let after = written.get(field) ?? BigInt(batch.firstOffset() ?? "0") - 1n
+        for (let at = 0; at === 0 || at < ready.length; at += chunk) {
+          const events = ready.slice(at, at + chunk)
+          const last = at + chunk >= ready.length ? batch.lastOffset() : events[events.length - 1]!.offset
+          const projection = yield* apply(route, events, field, after, last)
+          if (projection._tag === "Behind") return yield* rebuildFrom(batch.topic, batch.partition, projection.held, after)
+          written.set(field, (after = BigInt(last)))
+        }
+        yield* deadLetters({ group, topic: batch.topic, partition: batch.partition }, letters)
+      })
+
+    /** Reads the partition again from the first offset Redis lacks, up to `reached`, marked rebuilding meanwhile. */
+    const rebuildFrom = (topic: string, partition: number, held: bigint, reached: bigint) =>
+      Effect.gen(function* () {
+        const field = `${topic}/${partition}`
+        const first = yield* kafkaCall(() => admin.fetchTopicOffsets(topic)).pipe(
+          Effect.map((offsets) => BigInt(offsets.find((o) => o.partition === partition)?.low ?? "0"))
+        )
+        const from = held + 1n > first ? held + 1n : first
+        if (from > held + 1n)
+          yield* Effect.logError("the events topic no longer holds what the read models lack: they cannot be rebuilt whole", {
+            topic,
+            partition,
+            lacking: `${held + 1n} to ${from - 1n}`
+          })
+        yield* Effect.logWarning("Redis holds less of the read models than was written: rebuilding them from the events topic", {
+          topic,
+          partition,
+          from: String(from),
+          upTo: String(reached)
+        })
+        yield* call(() => redis.hset(store.keys.rebuilding, field, String(reached)))
+        written.set(field, from - 1n)
+        return { seek: String(from) }
       })
 
     // With spans recorded, each event is processed in a consumer span continuing the trace of the command that
@@ -132,7 +209,7 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
         if (route === undefined) return
         if (!tracing) return yield* applyAll(payload, route)
         const spans = yield* Effect.forEach(payload.batch.messages, (message) => consumerSpan(payload.batch, group, message))
-        yield* Effect.onExit(applyAll(payload, route), (exit) => endSpans(spans, exit))
+        return yield* Effect.onExit(applyAll(payload, route), (exit) => endSpans(spans, exit))
       })
 
     return yield* runConsumer(kafka, {

@@ -8,10 +8,10 @@ import { namesOf, type KafkaSettings } from "./config"
 import { awaitCaughtUp } from "./lag"
 import { runProjectors } from "./projector"
 
-/** Deletes every read model under the prefix (documents, collections, projected versions). */
+/** Deletes every read model under the prefix (documents, collections, projected versions and offsets). */
 export const clearReadModels = Effect.gen(function* () {
   const { redis, prefix } = yield* RedisClient
-  for (const pattern of ["doc:*", "items:*", "projected:*"]) {
+  for (const pattern of ["doc:*", "items:*", "projected:*", "offsets:*"]) {
     let cursor = "0"
     do {
       const [next, found] = yield* call(() => redis.scan(cursor, "MATCH", `${prefix}${pattern}`, "COUNT", 1000))

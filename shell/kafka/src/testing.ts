@@ -68,7 +68,8 @@ export const sendRaw = async (settings: KafkaSettings, topic: string, messages: 
   }).producer()
   await producer.connect()
   try {
-    await producer.send({ topic, messages: [...messages] })
+    // In requests well under the broker's largest (1 MB by default).
+    for (let at = 0; at < messages.length; at += 500) await producer.send({ topic, messages: messages.slice(at, at + 500) })
   } finally {
     await producer.disconnect()
   }

@@ -14,6 +14,10 @@ export const keysOf = (prefix: string) => ({
   doc: (view: string, key: string) => `${prefix}doc:${view}:${key}`,
   /** Sorted set: score the item's order, member `<order>|<item JSON>`. */
   items: (view: string, key: string) => `${prefix}items:${view}:${key}`,
+  /** Hash: `<topic>/<partition>` → the offset of the last event of that partition the read models hold. */
+  projectedOffsets: `${prefix}offsets:projected`,
+  /** Hash: `<topic>/<partition>` → the offset the read models are being rebuilt up to, while they are. */
+  rebuilding: `${prefix}offsets:rebuilding`,
   /** Hash: stream → the highest version the projectors of a channel have applied. */
   projected: (channel: string) => `${prefix}projected:${channel}`,
   /** String with a TTL: the outcome of one delivery of a command. */

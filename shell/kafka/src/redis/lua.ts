@@ -81,10 +81,34 @@ local function apply_views(i)
 end
 `
 
-/** Projects a batch of events: view changes, watermarks and a notification, all or nothing. */
+/**
+ * Guards a projection (must be pushed first): it applies only if Redis holds the partition's offset (`field` of the
+ * hash at `offsets`) up to `after` at least, and then raises it to `last` and ends the partition's rebuild (its field
+ * of the hash at `rebuilding`) once `last` reaches the offset the rebuild aims for.
+ */
+export const pushGuard = (
+  args: ScriptArgs,
+  guard: { readonly offsets: string; readonly rebuilding: string; readonly field: string; readonly after: string; readonly last: string }
+) => args.push("G", args.key(guard.offsets), guard.field, guard.after, guard.last, args.key(guard.rebuilding))
+
+/**
+ * Projects a batch of events: view changes, watermarks and a notification, all or nothing. Answers {'ok'}, or,
+ * when a guard finds Redis behind the log (it lost writes: a restart, a flush, a failover), {'behind', offset held}
+ * (-1: none) and writes nothing.
+ */
 export const projectScript = `${applyViews}
-apply_views(1)
-return 'ok'`
+if ARGV[1] ~= 'G' then
+  apply_views(1)
+  return {'ok'}
+end
+local offsets, field, last, rebuilding = KEYS[tonumber(ARGV[2])], ARGV[3], tonumber(ARGV[5]), KEYS[tonumber(ARGV[6])]
+local held = tonumber(redis.call('HGET', offsets, field) or '-1')
+if held < tonumber(ARGV[4]) then return {'behind', tostring(held)} end
+apply_views(7)
+if held < last then redis.call('HSET', offsets, field, ARGV[5]) end
+local target = redis.call('HGET', rebuilding, field)
+if target and tonumber(target) <= last then redis.call('HDEL', rebuilding, field) end
+return {'ok'}`
 
 /**
  * Commits one command: every check first (commandId not accepted on the entity, each Append's expected version,

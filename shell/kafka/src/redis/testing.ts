@@ -1,4 +1,6 @@
+import { spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { createServer, type AddressInfo } from "node:net"
 import { Redis } from "ioredis"
 
 /** The Redis tests run against: REDIS_URL, or the local default. */
@@ -53,3 +55,58 @@ export const dropKeys = (prefix: string) =>
       if (keys.length > 0) await redis.unlink(...keys)
     }
   })
+
+/**
+ * A Redis server of the test's own (the machine's `redis-server`, keeping nothing on disk) on a free port, which the
+ * test may kill and start again empty without touching the Redis other tests share.
+ */
+export const privateRedis = async () => {
+  const port = await new Promise<number>((resolve, reject) => {
+    const probe = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as AddressInfo
+      probe.close(() => resolve(port))
+    })
+    probe.on("error", reject)
+  })
+  const url = `redis://127.0.0.1:${port}`
+  let server: ChildProcess | undefined
+  const start = async () => {
+    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
+      stdio: "ignore"
+    })
+    server = child
+    const spawned = await new Promise<unknown>((resolve) => {
+      child.once("spawn", () => resolve(undefined))
+      child.once("error", resolve)
+    })
+    if (spawned !== undefined) throw new Error(`redis-server is needed for this test: ${String(spawned)}`)
+    for (const deadline = Date.now() + 10_000; ; ) {
+      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
+      redis.on("error", () => undefined)
+      const up = await redis.connect().then(
+        () => redis.ping().then(() => true),
+        () => false
+      )
+      redis.disconnect()
+      if (up) return
+      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  }
+  const kill = () =>
+    new Promise<void>((resolve) => {
+      if (server === undefined || server.exitCode !== null || server.signalCode !== null) return resolve()
+      server.once("exit", () => resolve())
+      server.kill("SIGKILL")
+    })
+  await start()
+  return {
+    url,
+    /** kill -9, then a new server on the same port: everything it held is gone. */
+    restartEmpty: async () => {
+      await kill()
+      await start()
+    },
+    stop: kill
+  }
+}

@@ -35,9 +35,19 @@ export const makeRedisViews = (redis: Redis, keys: Keys) =>
       )
   })
 
+/** What a projection did: applied, or nothing because Redis holds less of the partition than it follows on. */
+export type Projection = { readonly _tag: "Applied" } | { readonly _tag: "Behind"; readonly held: bigint }
+
+const applied: Projection = { _tag: "Applied" }
+
 /** Applies encoded view changes (see lua.ts) in one atomic script call. */
 export const makeProjection = (redis: Redis) => {
   const project = defineScript(redis, "lowProject", projectScript)
-  return (args: ScriptArgs): Effect.Effect<void, PortFailure> =>
-    args.args.length === 0 ? Effect.void : Effect.asVoid(project(args.keys, args.args))
+  return (args: ScriptArgs): Effect.Effect<Projection, PortFailure> =>
+    args.args.length === 0
+      ? Effect.succeed(applied)
+      : Effect.map(project(args.keys, args.args), (reply) => {
+          const [status, held] = reply as [string, string | undefined]
+          return status === "behind" ? { _tag: "Behind", held: BigInt(held!) } : applied
+        })
 }

@@ -1,0 +1,132 @@
+import { Effect, Layer, Option, type Scope } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { transactionsView, wallet, walletHandler, walletsView } from "@low/functions"
+import { failing, readings } from "@low/core"
+import { eventually } from "@low/testing"
+import { RedisClient } from "./redis/client"
+import { RedisStore } from "./redis/store"
+import { privateRedis } from "./redis/testing"
+import { ensureTopics, KafkaClient } from "./client"
+import { namesOf } from "./config"
+import { rebuildingHealth, runProjectors } from "./projector"
+import type { EventMessage } from "./messages"
+import { dropTestData, requireServices, sendRaw, testSettings } from "./testing"
+
+const wallets = ["w0", "w1", "w2", "w3", "w4"]
+// Enough events that rebuilding them takes a while to watch: 2,000 credits a wallet before Redis is lost, 10 after.
+const before = 2_000
+const after = 10
+const redis = await privateRedis()
+const settings = testSettings("projector-recovery", { partitions: 2, redisUrl: redis.url })
+const names = namesOf(settings)
+const eventsTopic = names.topic(walletHandler.writes)
+const layer = RedisStore.layer().pipe(
+  Layer.provideMerge(Layer.merge(KafkaClient.layer(settings), RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })))
+)
+const run = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof layer> | Scope.Scope>) =>
+  Effect.runPromise(Effect.scoped(Effect.provide(effect, layer)))
+
+/** Each wallet's credits of 1 from version `from` to `to` (version 1 opens it), as the handler would publish them. */
+const credits = (from: number, to: number) =>
+  wallets.flatMap((id) =>
+    Array.from({ length: to - from + 1 }, (_, i): { key: string; value: string } => {
+      const version = from + i
+      const event =
+        version === 1
+          ? { _tag: "WalletOpened", walletId: id, owner: "Ada" }
+          : { _tag: "WalletCredited", walletId: id, amount: 1, balanceAfter: version - 1 }
+      const message: EventMessage = {
+        id: `wallet-${id}@${version}`,
+        stream: `wallet-${id}`,
+        version,
+        event,
+        commandId: `c-${id}-${version}`,
+        at: "2026-01-01T00:00:00.000Z",
+        position: version
+      }
+      return { key: id, value: JSON.stringify(message) }
+    })
+  )
+
+beforeAll(async () => {
+  await requireServices()
+  await run(Effect.flatMap(KafkaClient, ({ admin }) => ensureTopics(admin, [eventsTopic, names.deadLetters], settings.partitions)))
+}, 180_000)
+afterAll(async () => {
+  await dropTestData({ ...settings, redisUrl: redis.url }).catch(() => undefined)
+  await redis.stop()
+}, 60_000)
+
+describe("kafka projectors when Redis loses the read models", () => {
+  it("given projectors caught up, when Redis is killed and started empty and more events come, then the read models are rebuilt from the events topic, whole, and /healthz says so while they are", {
+    timeout: 180_000
+  }, async () => {
+    const outcome = await run(
+      Effect.gen(function* () {
+        const store = yield* RedisStore
+        const { redis: client, prefix } = yield* RedisClient
+        const balances = Effect.forEach(wallets, (id) =>
+          Effect.map(store.ports.views.doc(walletsView, id), (doc) => Option.getOrUndefined(doc)?.["balance"])
+        )
+        const { joined } = yield* runProjectors({ handlers: [walletHandler], projectors: wallet.projectors })
+        yield* joined
+        yield* Effect.promise(() => sendRaw(settings, eventsTopic, credits(1, before + 1)))
+        yield* Effect.promise(() =>
+          eventually(async () => (await Effect.runPromise(balances)).every((b) => b === before), {
+            what: "the first credits projected",
+            withinMs: 60_000,
+            everyMs: 50
+          })
+        )
+
+        yield* Effect.promise(() => redis.restartEmpty())
+        // The clients reconnect by themselves; this one is asked once it has.
+        yield* Effect.promise(() =>
+          eventually(
+            () =>
+              client.ping().then(
+                () => true,
+                () => false
+              ),
+            { what: "the test's Redis client back", withinMs: 30_000, everyMs: 50 }
+          )
+        )
+        expect(yield* Effect.promise(() => client.dbsize())).toBe(0)
+        const health = rebuildingHealth(client, store.keys)
+        // Seen at least once on the way: 503, naming each partition being rebuilt.
+        const seen = { down: new Set<string>(), rebuilding: new Set<string>() }
+        yield* Effect.promise(() => sendRaw(settings, eventsTopic, credits(before + 2, before + after + 1)))
+        yield* Effect.promise(() =>
+          eventually(
+            async () => {
+              const [down, read] = await Effect.runPromise(Effect.all([failing(health), readings(health)]))
+              for (const name of down) seen.down.add(name)
+              for (const partition of Object.keys((read["rebuilding"] as object | undefined) ?? {})) seen.rebuilding.add(partition)
+              const done = (await Effect.runPromise(balances)).every((b) => b === before + after)
+              return done && down.length === 0
+            },
+            { what: "the read models rebuilt and the new credits projected", withinMs: 90_000, everyMs: 5 }
+          )
+        )
+        const history = yield* Effect.forEach(wallets, (id) =>
+          Effect.promise(() => client.zrange(store.keys.items(transactionsView, id), 0, -1, "WITHSCORES"))
+        )
+        const offsets = yield* Effect.promise(() => client.hgetall(store.keys.projectedOffsets))
+        return { seen, history, offsets, prefix }
+      })
+    )
+    // Every credit is in every history again, the ones Redis lost included, once each (scores are versions).
+    for (const members of outcome.history)
+      expect(members.filter((_, i) => i % 2 === 1).map(Number)).toEqual(Array.from({ length: before + after }, (_, i) => i + 2))
+    // The offsets Redis holds are the ends of the topic's partitions: nothing is left to rebuild.
+    const ends = await run(Effect.flatMap(KafkaClient, ({ admin }) => Effect.promise(() => admin.fetchTopicOffsets(eventsTopic))))
+    expect(outcome.offsets).toEqual(Object.fromEntries(ends.map((p) => [`${eventsTopic}/${p.partition}`, String(BigInt(p.high) - 1n)])))
+    expect([...outcome.seen.down]).toEqual(["read models"])
+    expect([...outcome.seen.rebuilding].sort()).toEqual(
+      ends
+        .filter((p) => p.high !== "0")
+        .map((p) => `${eventsTopic}/${p.partition}`)
+        .sort()
+    )
+  })
+})
