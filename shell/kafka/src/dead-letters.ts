@@ -47,16 +47,23 @@ export class Unhandled {
 
 /**
  * Runs `effect` for one message up to `tries` times while it dies (a defect: the consumer's own code threw), 100 ms
- * apart and then longer, and then fails with `Unhandled`. Its typed failures (a dependency away) pass through.
+ * apart and then longer, and then fails with `Unhandled`. Its typed failures (a dependency away) pass through. The
+ * first try costs one step more than `effect`: the tries after it are set up only once it has died.
  */
-export const triedFor = <A, E, R>(effect: Effect.Effect<A, E, R>, tries = triesBeforeDeadLetter): Effect.Effect<A, E | Unhandled, R> =>
-  effect.pipe(
-    Effect.catchAllDefect((defect) => Effect.fail(new Unhandled(reasonOf(Cause.die(defect))))),
-    Effect.retry({
-      schedule: Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(tries - 1))),
-      while: (e) => e instanceof Unhandled
-    })
+export const triedFor = <A, E, R>(effect: Effect.Effect<A, E, R>, tries = triesBeforeDeadLetter): Effect.Effect<A, E | Unhandled, R> => {
+  const unhandled = (defect: unknown) => Effect.fail(new Unhandled(reasonOf(Cause.die(defect))))
+  return Effect.catchAllDefect(effect, (defect) =>
+    tries <= 1
+      ? unhandled(defect)
+      : Effect.zipRight(
+          Effect.sleep("100 millis"),
+          Effect.retry(Effect.catchAllDefect(effect, unhandled), {
+            schedule: Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(tries - 2))),
+            while: (e) => e instanceof Unhandled
+          })
+        )
   )
+}
 
 /**
  * Sends messages to the dead-letter topic with `send` (acknowledged by every broker before the offset that passes

@@ -84,15 +84,16 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
 
     const changesOf = (route: Route, event: StoredEvent<{ readonly _tag: string }>) => route.projectors.flatMap((p) => p.project(event))
 
-    /** The message's event, or why it is no event message. */
-    const read = (route: Route, message: KafkaMessage) =>
-      Either.try({
-        try: () => {
-          const e = parse(message.value?.toString() ?? "")
-          return { ...e, event: route.decode(e.event) as { readonly _tag: string } }
-        },
-        catch: (cause) => `not an event message of ${route.channel}: ${String(cause)}`
-      })
+    /** The message's event, or undefined when it is none (`unreadable` then says why). */
+    const read = (route: Route, message: KafkaMessage, unreadable: (reason: string) => void) => {
+      try {
+        const e = parse(message.value?.toString() ?? "")
+        return { ...e, event: route.decode(e.event) as { readonly _tag: string } }
+      } catch (cause) {
+        unreadable(`not an event message of ${route.channel}: ${String(cause)}`)
+        return undefined
+      }
+    }
 
     /**
      * Each event of the batch with its view changes, and the messages to set aside in the dead-letter topic: those
@@ -104,27 +105,24 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
         const ready: Array<Projected> = []
         const letters: Array<{ readonly message: KafkaMessage; readonly reason: string }> = []
         for (const message of payload.batch.messages) {
-          const event = read(route, message)
-          if (Either.isLeft(event)) {
-            letters.push({ message, reason: event.left })
-            continue
-          }
+          const stored = read(route, message, (reason) => letters.push({ message, reason }))
+          if (stored === undefined) continue
           const { offset } = message
           try {
-            ready.push({ event: event.right, changes: changesOf(route, event.right), offset })
+            ready.push({ event: stored, changes: changesOf(route, stored), offset })
           } catch {
             // Tried again, as many times as a handler's command would be, before it is set aside.
             const again = yield* Effect.either(
               triedFor(
-                Effect.sync(() => changesOf(route, event.right)),
+                Effect.sync(() => changesOf(route, stored)),
                 triesBeforeDeadLetter - 1
               )
             )
-            if (Either.isRight(again)) ready.push({ event: event.right, changes: again.right, offset })
+            if (Either.isRight(again)) ready.push({ event: stored, changes: again.right, offset })
             else {
               letters.push({ message, reason: `a projector threw on each of its tries: ${again.left.reason}` })
               // Passed over: its stream's readers wait no longer for it (the letter says what the views lack).
-              ready.push({ event: event.right, changes: [], offset })
+              ready.push({ event: stored, changes: [], offset })
             }
           }
         }
