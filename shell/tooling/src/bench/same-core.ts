@@ -41,6 +41,8 @@ const seconds = 12
 // The consumers of a graphql-kafka server need longer than the JIT to settle.
 const warmSeconds = project === "in-memory" ? 2 : 5
 const connections = Number(process.env["BENCH_CONNECTIONS"] ?? 16)
+// Options for the servers' node, e.g. BENCH_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/profiles".
+const nodeArgs = (process.env["BENCH_NODE_ARGS"] ?? "").split(" ").filter((arg) => arg !== "")
 
 if (project !== "in-memory") await requireServices()
 // Each checkout's server, built by that checkout's own build.
@@ -53,7 +55,7 @@ for (const { checkout } of sides) {
 }
 
 const run = (checkout: string, env: Record<string, string>, args: ReadonlyArray<string> = []) =>
-  spawn("taskset", ["-c", serverCore, process.execPath, `projects/${project}/dist/main.js`, ...args], {
+  spawn("taskset", ["-c", serverCore, process.execPath, ...nodeArgs, `projects/${project}/dist/main.js`, ...args], {
     cwd: checkout,
     env: { ...process.env, LOG_LEVEL: "Warning", ...env },
     stdio: "inherit"
