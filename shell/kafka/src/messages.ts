@@ -16,6 +16,19 @@ export type CommandMessage = typeof CommandMessage.Type
 const Target = Schema.Tuple(Schema.String, Schema.Number)
 const Targets = Schema.Array(Target)
 
+/**
+ * What a commit wrote in Redis besides its events' versions, carried by its last event so that the handler's state
+ * can be rebuilt from the events topics alone: the entity's accepted entry for the commandId (as stored), the
+ * unique keys it claimed (index, key, owner) and the states it saved (stream, version, encoded state as stored).
+ */
+export const CommitRecord = Schema.Struct({
+  entity: Schema.String,
+  accepted: Schema.String,
+  claims: Schema.Array(Schema.Tuple(Schema.String, Schema.String, Schema.String)),
+  states: Schema.Array(Schema.Tuple(Schema.String, Schema.Number, Schema.String))
+})
+export type CommitRecord = typeof CommitRecord.Type
+
 /** A committed event as the events topic carries it: its payload encoded by the handler's event schema. */
 export const EventMessage = Schema.Struct({
   id: Schema.String,
@@ -24,7 +37,9 @@ export const EventMessage = Schema.Struct({
   event: Schema.Unknown,
   commandId: Schema.String,
   at: Schema.String,
-  position: Schema.Number
+  position: Schema.Number,
+  /** On the last event of each commit. */
+  commit: Schema.optional(CommitRecord)
 })
 export type EventMessage = typeof EventMessage.Type
 

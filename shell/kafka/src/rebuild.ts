@@ -1,11 +1,16 @@
 import { randomUUID } from "node:crypto"
-import { Data, Effect, Layer } from "effect"
+import { Data, Effect, Either, Layer, Runtime } from "effect"
+import type { KafkaMessage } from "kafkajs"
 import type { Domain } from "@low/functions"
-import { call, RedisClient } from "./redis/client"
+import { call, defineScript, RedisClient } from "./redis/client"
+import { keysOf, type Keys } from "./redis/keys"
+import { replayScript, ScriptArgs } from "./redis/lua"
 import { RedisStore } from "./redis/store"
 import { kafkaCall, KafkaClient } from "./client"
 import { namesOf, type KafkaSettings } from "./config"
 import { awaitCaughtUp } from "./lag"
+import { runConsumer } from "./consumer"
+import { decodeJson, EventMessage } from "./messages"
 import { runProjectors } from "./projector"
 
 /** Deletes every read model under the prefix (documents, collections, projected versions and offsets). */
@@ -79,6 +84,68 @@ const replay = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
     // The events read: every message of the topics, duplicates included.
     return ends.flat().reduce((n, { high, low }) => n + Number(high) - Number(low), 0)
   })
+
+/** Adds what `message` says its handler wrote to a replay script's arguments (see `replayScript`). */
+const pushReplayed = (args: ScriptArgs, keys: Keys, message: EventMessage) => {
+  args.push("E", args.key(keys.stream(message.stream)), message.version, message.position)
+  const record = message.commit
+  if (record === undefined) return
+  args.push("C", args.key(keys.accepted(record.entity)), message.commandId, record.accepted, record.claims.length)
+  for (const [index, key, owner] of record.claims) args.push(args.key(keys.unique(index)), key, owner)
+  args.push(record.states.length)
+  for (const [stream, version, state] of record.states) args.push(args.key(keys.stream(stream)), version, state)
+}
+
+const parseEvent = decodeJson(EventMessage)
+
+/**
+ * Replays the events topics the handlers of `domains` write, from the beginning, into the handlers' state under
+ * `settings.redisPrefix` (stream versions, saved states, accepted commandIds, unique keys, the position counter),
+ * with a consumer group of its own, and returns once it has caught up with the topics' ends, with the number of
+ * events read. It only raises what Redis holds, so it may run over state that is there already.
+ */
+export const replayHandlerState = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
+  Effect.gen(function* () {
+    const names = namesOf(settings)
+    const topics = [...new Set(domains.flatMap((d) => d.handlers).map((h) => names.topic(h.writes)))]
+    const { kafka, admin } = yield* KafkaClient
+    const { redis, prefix } = yield* RedisClient
+    const keys = keysOf(prefix)
+    const replay = defineScript(redis, "lowReplay", replayScript)
+    const groupId = `${names.handlersGroup}.replay-${randomUUID()}`
+    const runtime = yield* Effect.runtime<never>()
+    let read = 0
+    const applyBatch = (messages: ReadonlyArray<KafkaMessage>) =>
+      Effect.gen(function* () {
+        for (let at = 0; at < messages.length; at += 256) {
+          const args = new ScriptArgs()
+          args.push(args.key(keys.position))
+          for (const message of messages.slice(at, at + 256)) {
+            const event = Either.try(() => parseEvent(message.value?.toString() ?? ""))
+            if (Either.isRight(event)) pushReplayed(args, keys, event.right)
+            else yield* Effect.logWarning("not an event message: passed over", { offset: message.offset, cause: String(event.left) })
+          }
+          yield* replay(args.keys, args.args)
+        }
+        read += messages.length
+        return undefined
+      })
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const { joined } = yield* runConsumer(kafka, {
+          groupId,
+          topics,
+          fromBeginning: true,
+          tuning: settings.consumer,
+          eachBatch: (payload) => Runtime.runPromise(runtime)(applyBatch(payload.batch.messages))
+        })
+        yield* joined
+        yield* awaitCaughtUp(admin, groupId, topics)
+      })
+    )
+    yield* Effect.promise(() => admin.deleteGroups([groupId]).catch(() => undefined))
+    return read
+  }).pipe(Effect.provide(servicesOf(settings)))
 
 /**
  * Replays the events topics from the beginning into the read models of `settings.redisPrefix`, with a consumer

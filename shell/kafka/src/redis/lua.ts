@@ -151,3 +151,41 @@ if n > 0 then
 end
 apply_views(e0 + 4)
 return {'ok', tostring(last)}`
+
+/**
+ * Replays what the events topics say a handler wrote, raising only (a version, a state, a position is set only where
+ * Redis holds an older one), so events read twice or out of order across partitions change nothing twice. ARGV[1]:
+ * the position counter; then, per event, 'E', its stream, version and position; and per commit record, 'C', the
+ * entity's accepted hash, commandId and entry, the claims (n, then unique hash/key/owner) and the states (n, then
+ * stream/version/state).
+ */
+export const replayScript = `
+local position = KEYS[tonumber(ARGV[1])]
+local i = 2
+while i <= #ARGV do
+  local op = ARGV[i]
+  if op == 'E' then
+    local key, version, at = KEYS[tonumber(ARGV[i + 1])], tonumber(ARGV[i + 2]), tonumber(ARGV[i + 3])
+    if tonumber(redis.call('HGET', key, 'v') or '0') < version then redis.call('HSET', key, 'v', version) end
+    if tonumber(redis.call('GET', position) or '0') < at then redis.call('SET', position, at) end
+    i = i + 4
+  elseif op == 'C' then
+    redis.call('HSET', KEYS[tonumber(ARGV[i + 1])], ARGV[i + 2], ARGV[i + 3])
+    local n = tonumber(ARGV[i + 4])
+    i = i + 5
+    for _ = 1, n do
+      redis.call('HSETNX', KEYS[tonumber(ARGV[i])], ARGV[i + 1], ARGV[i + 2])
+      i = i + 3
+    end
+    n = tonumber(ARGV[i])
+    i = i + 1
+    for _ = 1, n do
+      local key, version = KEYS[tonumber(ARGV[i])], tonumber(ARGV[i + 1])
+      if tonumber(redis.call('HGET', key, 'sv') or '0') < version then redis.call('HSET', key, 'sv', ARGV[i + 1], 'st', ARGV[i + 2]) end
+      i = i + 3
+    end
+  else
+    error('unknown replay op ' .. tostring(op))
+  end
+end
+return 'ok'`

@@ -7,6 +7,7 @@ import { Views } from "@low/core"
 import { call, defineScript, RedisClient } from "./client"
 import { keysOf } from "./keys"
 import { commitScript, pushChanges, ScriptArgs } from "./lua"
+import type { CommitRecord } from "../messages"
 import { makeOutbox } from "./outbox"
 import { makeProjection, makeRedisViews } from "./views"
 
@@ -39,23 +40,29 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
     Effect.suspend(() => {
       const events = eventsOf(c)
       const args = new ScriptArgs()
-      args.push(args.key(keys.accepted(c.entity)), c.commandId, JSON.stringify({ f: c.fingerprint, t: targetsOf(events) }))
+      const accepted = JSON.stringify({ f: c.fingerprint, t: targetsOf(events) })
+      args.push(args.key(keys.accepted(c.entity)), c.commandId, accepted)
       const appends = of(c.ops, "Append")
       args.push(appends.length)
       for (const op of appends) args.push(args.key(keys.stream(op.stream)), op.expectedVersion, op.expectedVersion + op.events.length)
       const claims = of(c.ops, "Claim")
       args.push(claims.length)
       for (const op of claims) args.push(args.key(keys.unique(op.index)), op.key, op.owner)
-      const states = of(c.ops, "SaveState")
+      const states = of(c.ops, "SaveState").map((op) => [op.stream, op.version, JSON.stringify(encodedBy(op.schema)(op.state))] as const)
       args.push(states.length)
-      for (const op of states) {
-        args.push(args.key(keys.stream(op.stream)), op.version, JSON.stringify(encodedBy(op.schema)(op.state)))
-      }
+      for (const [stream, version, state] of states) args.push(args.key(keys.stream(stream)), version, state)
       args.push(events.length, args.key(keys.position))
+      // With an outbox (the events are published to a log), the commit's last event carries what it wrote besides.
+      const record: CommitRecord | undefined =
+        options.outbox === true
+          ? { entity: c.entity, accepted, claims: claims.map((op) => [op.index, op.key, op.owner] as const), states }
+          : undefined
+      const withRecord = <E>(list: ReadonlyArray<E>) =>
+        list.map((e, i) => (i === list.length - 1 && record !== undefined ? { ...e, commit: record } : e))
       if (options.outbox !== true) args.push("0", "")
       else {
         const encode = eventEncoderOf(c)
-        const encoded = events.map((e) => ({ ...e, event: encode(e.event) }))
+        const encoded = withRecord(events.map((e) => ({ ...e, event: encode(e.event) })))
         args.push(args.key(keys.outbox(c.entity)), JSON.stringify(encoded))
       }
       for (const event of events) pushChanges(args, keys, c.project(event), event.version)
@@ -63,7 +70,7 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
         const [status, value] = reply as [string, string]
         if (status === "conflict") return Effect.fail(new WriteConflict({ reason: value }))
         const first = Number(value) - events.length + 1
-        return Effect.succeed(events.map((event, i): Committed => ({ ...event, position: first + i })))
+        return Effect.succeed(withRecord(events.map((event, i): Committed => ({ ...event, position: first + i }))))
       })
     })
 

@@ -48,12 +48,13 @@ export const dumpKeys = (prefix: string, patterns: ReadonlyArray<string>) =>
     return dump
   })
 
-/** Deletes every key under `prefix`. */
-export const dropKeys = (prefix: string) =>
+/** Deletes every key under `prefix`, or those that match one of `patterns` after it. */
+export const dropKeys = (prefix: string, patterns: ReadonlyArray<string> = ["*"]) =>
   connect(async (redis) => {
-    for await (const keys of redis.scanStream({ match: `${prefix}*`, count: 1000 }) as AsyncIterable<Array<string>>) {
-      if (keys.length > 0) await redis.unlink(...keys)
-    }
+    for (const pattern of patterns)
+      for await (const keys of redis.scanStream({ match: `${prefix}${pattern}`, count: 1000 }) as AsyncIterable<Array<string>>) {
+        if (keys.length > 0) await redis.unlink(...keys)
+      }
   })
 
 /**
