@@ -73,15 +73,20 @@ describe("graphql-kafka workers with METRICS_PORT", () => {
     const credited = await gql(bff!.url, `mutation { credit(walletId: "${id}", amount: 7) { balance } }`)
     expect(credited.body).toEqual({ data: { credit: { balance: 7 } } })
     const health = async () => (await fetch(new URL("/healthz", base))).json() as Promise<{ status: string; deadLetters?: number }>
-    await eventually(async () => (await health()).deadLetters === 2, {
-      what: "/healthz showing two dead letters",
+    // Dead letters are sent at least once: a batch delivered again before its offset was committed sends its own again.
+    await eventually(async () => ((await health()).deadLetters ?? 0) >= 2, {
+      what: "/healthz showing the two dead letters",
       withinMs: 30_000,
       everyMs: 250
     })
-    expect(await health()).toEqual({ status: "ok", deadLetters: 2 })
+    expect(await health()).toEqual({ status: "ok", deadLetters: expect.any(Number) })
     const metrics = parseExposition((await scrape(metricsUrl(base))).text)
-    expect(metrics.value("low_dead_letters_total", { group: names.handlersGroup, topic: names.topic("wallet-commands") })).toBe(1)
-    expect(metrics.value("low_dead_letters_total", { group: names.projectorsGroup, topic: names.topic("wallet-events") })).toBe(1)
+    expect(
+      metrics.value("low_dead_letters_total", { group: names.handlersGroup, topic: names.topic("wallet-commands") })
+    ).toBeGreaterThanOrEqual(1)
+    expect(
+      metrics.value("low_dead_letters_total", { group: names.projectorsGroup, topic: names.topic("wallet-events") })
+    ).toBeGreaterThanOrEqual(1)
     expect(workers!.output()).toContain("message put in the dead-letter topic")
   })
 })

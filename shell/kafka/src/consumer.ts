@@ -1,5 +1,5 @@
 import { Deferred, Effect, Exit, Schedule, type Scope } from "effect"
-import type { EachBatchPayload, Kafka } from "kafkajs"
+import type { Consumer, EachBatchPayload, Kafka } from "kafkajs"
 import { kafkaCall } from "./client"
 import type { ConsumerTuning } from "./config"
 
@@ -16,17 +16,24 @@ export interface ConsumerSpec {
   readonly eachBatch: (payload: EachBatchPayload) => Promise<{ readonly seek: string } | undefined>
 }
 
+/** A running member: `joined` completes at its first group join; `owned` are its partitions now, as `topic/partition`. */
+export interface RunningConsumer {
+  readonly joined: Effect.Effect<void>
+  readonly owned: () => ReadonlySet<string>
+  /** Reads a partition this member owns again from `offset`, from its next fetch on. */
+  readonly seek: (topic: string, partition: number, offset: string) => void
+}
+
 /**
  * Runs a member of a consumer group for as long as the scope lives. kafkajs restarts a consumer after most
  * crashes by itself; one that crashed for good, or could not connect, is replaced by a new one, so a broker
- * restart never ends consumption and never takes the process down. `joined` completes at the first group join.
+ * restart never ends consumption and never takes the process down.
  */
-export const runConsumer = (
-  kafka: Kafka,
-  spec: ConsumerSpec
-): Effect.Effect<{ readonly joined: Effect.Effect<void> }, never, Scope.Scope> =>
+export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<RunningConsumer, never, Scope.Scope> =>
   Effect.gen(function* () {
     const joined = yield* Deferred.make<void>()
+    let owned: ReadonlySet<string> = new Set()
+    let current: Consumer | undefined
     const session = Effect.gen(function* () {
       const dead = yield* Deferred.make<void>()
       const handled = makeCommitter()
@@ -38,7 +45,11 @@ export const runConsumer = (
         maxWaitTimeInMs: spec.tuning.maxWaitTimeInMs,
         allowAutoTopicCreation: false
       })
-      consumer.on(consumer.events.GROUP_JOIN, () => Deferred.unsafeDone(joined, Exit.void))
+      current = consumer
+      consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        owned = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)))
+        Deferred.unsafeDone(joined, Exit.void)
+      })
       consumer.on(consumer.events.CRASH, ({ payload }) => {
         if (!payload.restart) Deferred.unsafeDone(dead, Exit.void)
       })
@@ -66,7 +77,11 @@ export const runConsumer = (
       )
     )
     yield* session.pipe(Effect.repeat(Schedule.spaced("1 second")), Effect.forkScoped)
-    return { joined: Deferred.await(joined) }
+    return {
+      joined: Deferred.await(joined),
+      owned: () => owned,
+      seek: (topic, partition, offset) => current?.seek({ topic, partition, offset })
+    }
   })
 
 /** The offset to commit after `offset` was handled: the next one to read. */

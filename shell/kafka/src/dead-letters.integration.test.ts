@@ -102,7 +102,9 @@ describe("kafka dead letters: poison does not block a partition, and nothing is 
         )
         const fine = yield* bus.send(throwingHandler, { _tag: "OpenWallet", walletId: "fine", owner: "Ada" }, envelope("c-fine"))
         const { admin } = yield* KafkaClient
-        return { boom, fine, count: yield* deadLetterCount(admin, names.deadLetters) }
+        // While the handlers still run: every message of the partition is behind the group, nothing waits to be tried again.
+        const offsets = yield* Effect.promise(() => committedToEnd(names.handlersGroup, names.topic(walletHandler.reads)))
+        return { boom, fine, offsets, count: yield* deadLetterCount(admin, names.deadLetters) }
       })
     )
     expect(Either.isLeft(outcome.boom) && outcome.boom.left).toMatchObject({ _tag: "Unhandled" })
@@ -122,9 +124,7 @@ describe("kafka dead letters: poison does not block a partition, and nothing is 
     expect(JSON.parse(thrown!.value!)).toMatchObject({ command: { walletId: "boom" }, envelope: { commandId: "c-boom" } })
     expect(thrown!.headers[deadLetterHeaders.reason]).toBe("the handler threw on each of its tries: Error: operate broke on boom")
     expect(thrown!.headers[deadLetterHeaders.offset]).toBe("1")
-    // Every message of the partition is behind the group: nothing waits to be tried again.
-    const { committed, end } = await committedToEnd(names.handlersGroup, names.topic(walletHandler.reads))
-    expect(committed).toBe(end)
+    expect(outcome.offsets.committed).toBe(outcome.offsets.end)
   })
 
   it("given an event that is no event and one a projector throws on, before good events on one partition, when the projectors run, then both are in the dead-letter topic, the good events are projected, and the writer of the thrown-on event is answered", {
@@ -142,7 +142,8 @@ describe("kafka dead letters: poison does not block a partition, and nothing is 
         const store = yield* RedisStore
         const doc = yield* store.ports.views.doc(walletsView, "seen")
         const lost = yield* store.ports.views.doc(walletsView, "boom-view")
-        return { thrownOn, doc, lost }
+        const offsets = yield* Effect.promise(() => committedToEnd(names.projectorsGroup, names.topic(walletHandler.writes)))
+        return { thrownOn, doc, lost, offsets }
       })
     )
     expect(outcome.thrownOn).toMatchObject({ _tag: "Applied" })
@@ -157,7 +158,6 @@ describe("kafka dead letters: poison does not block a partition, and nothing is 
       names.topic(walletHandler.writes),
       names.topic(walletHandler.writes)
     ])
-    const { committed, end } = await committedToEnd(names.projectorsGroup, names.topic(walletHandler.writes))
-    expect(committed).toBe(end)
+    expect(outcome.offsets.committed).toBe(outcome.offsets.end)
   })
 })

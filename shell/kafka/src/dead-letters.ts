@@ -48,22 +48,29 @@ export class Unhandled {
 /**
  * Runs `effect` for one message up to `tries` times while it dies (a defect: the consumer's own code threw), 100 ms
  * apart and then longer, and then fails with `Unhandled`. Its typed failures (a dependency away) pass through. The
- * first try costs one step more than `effect`: the tries after it are set up only once it has died.
+ * first try costs one step more than `effect`: the tries after it are set up only once it has died, and each is
+ * preceded by `beat` (the consumer's heartbeat, so that a batch of many such messages keeps its partitions).
  */
-export const triedFor = <A, E, R>(effect: Effect.Effect<A, E, R>, tries = triesBeforeDeadLetter): Effect.Effect<A, E | Unhandled, R> => {
+export const triedFor = <A, E, R, E2>(
+  effect: Effect.Effect<A, E, R>,
+  { tries = triesBeforeDeadLetter, beat = Effect.void }: { readonly tries?: number; readonly beat?: Effect.Effect<void, E2> } = {}
+): Effect.Effect<A, E | E2 | Unhandled, R> => {
   const unhandled = (defect: unknown) => Effect.fail(new Unhandled(reasonOf(Cause.die(defect))))
   return Effect.catchAllDefect(effect, (defect) =>
     tries <= 1
       ? unhandled(defect)
       : Effect.zipRight(
           Effect.sleep("100 millis"),
-          Effect.retry(Effect.catchAllDefect(effect, unhandled), {
+          Effect.retry(Effect.zipRight(beat, Effect.catchAllDefect(effect, unhandled)), {
             schedule: Schedule.exponential("200 millis").pipe(Schedule.intersect(Schedule.recurs(tries - 2))),
             while: (e) => e instanceof Unhandled
           })
         )
   )
 }
+
+/** The consumer's heartbeat, as `triedFor` takes it: sent when the heartbeat interval has passed since the last. */
+export const heartbeatOf = (payload: { readonly heartbeat: () => Promise<void> }) => kafkaCall(() => payload.heartbeat())
 
 /**
  * Sends messages to the dead-letter topic with `send` (acknowledged by every broker before the offset that passes

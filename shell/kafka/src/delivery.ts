@@ -66,7 +66,9 @@ export const makeDecide =
           if (outcome._tag === "Duplicate")
             return Effect.map(unpublished, ({ events, targets }) => done({ _tag: "Duplicate", targets }, events))
           const events = outcome.events.map((e) => ({ ...e, event: route.encode(e.event) }))
-          return Effect.succeed(done({ _tag: "Applied", events, targets: targetsOf(outcome.events) }, events))
+          // The commit's record is for the log; the reply goes without it.
+          const answered = events.map(({ commit: _, ...e }: EncodedEvent & { readonly commit?: unknown }) => e)
+          return Effect.succeed(done({ _tag: "Applied", events: answered, targets: targetsOf(outcome.events) }, events))
         }),
         Effect.catchIf(
           (e) => !infrastructure(e),

@@ -7,7 +7,7 @@ import { RedisStore } from "./redis/store"
 import { connectedProducer, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
-import { makeDeadLetters, triedFor, Unhandled } from "./dead-letters"
+import { heartbeatOf, makeDeadLetters, triedFor, Unhandled } from "./dead-letters"
 import { makeDecide, routeOf, type Decided, type Route } from "./delivery"
 import { CommandMessage, decodeJson } from "./messages"
 import { makeSender } from "./sender"
@@ -72,8 +72,8 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     }
 
     /** Decides `d`; a handler that throws on every try answers its sender Unhandled and sets the delivery aside. */
-    const decided = (route: Route, d: Delivery) =>
-      triedFor(decide(route, d.delivery, d.stale)).pipe(
+    const decided = (payload: EachBatchPayload, route: Route, d: Delivery) =>
+      triedFor(decide(route, d.delivery, d.stale), { beat: heartbeatOf(payload) }).pipe(
         Effect.catchIf(
           (e): e is Unhandled => e instanceof Unhandled,
           ({ reason }): Effect.Effect<Processed> =>
@@ -100,10 +100,10 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       spans: Array<Tracer.Span> | undefined
     ): Effect.Effect<Processed, unknown, ExecutorPorts> =>
       spans === undefined
-        ? decided(route, d)
+        ? decided(payload, route, d)
         : Effect.flatMap(consumerSpan(payload.batch, names.handlersGroup, d.message), (span) => {
             spans.push(span)
-            return Effect.map(Effect.withParentSpan(decided(route, d), span), (processed) => ({ ...processed, span }))
+            return Effect.map(Effect.withParentSpan(decided(payload, route, d), span), (processed) => ({ ...processed, span }))
           })
     /** The producer span `d`'s events go out under, if it has any (kept in `spans`). */
     const sending = (route: Route, d: Processed, spans: Array<Tracer.Span>): Effect.Effect<Sent> =>

@@ -10,13 +10,15 @@ import { RedisStore } from "./redis/store"
 import { connectedProducer, kafkaCall, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
-import { makeDeadLetters, triedFor, triesBeforeDeadLetter } from "./dead-letters"
+import { heartbeatOf, makeDeadLetters, triedFor, triesBeforeDeadLetter, Unhandled } from "./dead-letters"
 import { decodeJson, EventMessage } from "./messages"
 import { makeSender } from "./sender"
 import { consumerSpan } from "./tracing"
 
 // One script call per this many events: long enough to amortize the round trip, short enough not to stall Redis.
 const chunk = 256
+/** How often a projector compares what Redis holds of its partitions with what it wrote there. */
+const checkEvery = "2 seconds"
 
 export interface ProjectorOptions {
   readonly handlers: ReadonlyArray<AnyHandler>
@@ -111,11 +113,19 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
           try {
             ready.push({ event: stored, changes: changesOf(route, stored), offset })
           } catch {
-            // Tried again, as many times as a handler's command would be, before it is set aside.
-            const again = yield* Effect.either(
+            // Tried again, as many times as a handler's command would be, before it is set aside. A heartbeat that
+            // fails (the group is rebalancing) fails the batch: it is delivered again to whoever owns it.
+            const again = yield* Effect.zipRight(
+              Effect.sleep("100 millis"),
               triedFor(
                 Effect.sync(() => changesOf(route, stored)),
-                triesBeforeDeadLetter - 1
+                { tries: triesBeforeDeadLetter - 1, beat: heartbeatOf(payload) }
+              )
+            ).pipe(
+              Effect.map(Either.right),
+              Effect.catchIf(
+                (e): e is Unhandled => e instanceof Unhandled,
+                (e) => Effect.succeed(Either.left(e))
               )
             )
             if (Either.isRight(again)) ready.push({ event: stored, changes: again.right, offset })
@@ -148,12 +158,14 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
         .pipe(Effect.retry({ schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))) }))
     }
 
-    // Redis keeps, with the read models, the offset of each partition they hold (see pushGuard). A batch follows
-    // on from the offset this process last wrote there (or, first after an assignment, from the one before the
-    // batch); when Redis holds less (it lost writes: restarted empty, flushed, failed over to a replica behind),
-    // nothing is written, and the partition is read again from the first offset Redis lacks, and the read models
-    // marked rebuilding until they are back where they were.
-    const written = new Map<string, bigint>()
+    // Redis keeps, with the read models, the offset of each partition they hold (see pushGuard). A batch follows on
+    // from the offset before the one it was fetched from; when Redis holds less (it lost writes: restarted empty,
+    // flushed, failed over to a replica behind), nothing is written, the partition is read again from the first
+    // offset Redis lacks, and the read models are marked rebuilding until they are back where they were. Messages
+    // set aside before, and met again on the way, are not set aside twice by this process.
+    const lettered = new Map<string, bigint>()
+    /** The last offset of each partition this process wrote to Redis. */
+    const applied = new Map<string, bigint>()
 
     const applyAll = (payload: EachBatchPayload, route: Route) =>
       Effect.gen(function* () {
@@ -162,15 +174,22 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
         if (payload.isStale() || batch.isEmpty()) return
         const field = `${batch.topic}/${batch.partition}`
         const { ready, letters } = yield* projected(payload, route)
-        let after = written.get(field) ?? BigInt(batch.firstOffset() ?? "0") - 1n
+        // kafkajs' Batch has the offset it was fetched from, which its types leave out.
+        let after = BigInt((batch as unknown as { readonly fetchedOffset: string }).fetchedOffset) - 1n
         for (let at = 0; at === 0 || at < ready.length; at += chunk) {
           const events = ready.slice(at, at + chunk)
           const last = at + chunk >= ready.length ? batch.lastOffset() : events[events.length - 1]!.offset
           const projection = yield* apply(route, events, field, after, last)
           if (projection._tag === "Behind") return yield* rebuildFrom(batch.topic, batch.partition, projection.held, after)
-          written.set(field, (after = BigInt(last)))
+          after = BigInt(last)
+          applied.set(field, after)
         }
-        yield* deadLetters({ group, topic: batch.topic, partition: batch.partition }, letters)
+        const sentBefore = lettered.get(field) ?? -1n
+        yield* deadLetters(
+          { group, topic: batch.topic, partition: batch.partition },
+          letters.filter(({ message }) => BigInt(message.offset) > sentBefore)
+        )
+        if (after > sentBefore) lettered.set(field, after)
       })
 
     /** Reads the partition again from the first offset Redis lacks, up to `reached`, marked rebuilding meanwhile. */
@@ -181,12 +200,15 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
           Effect.map((offsets) => BigInt(offsets.find((o) => o.partition === partition)?.low ?? "0"))
         )
         const from = held + 1n > first ? held + 1n : first
-        if (from > held + 1n)
+        if (from > held + 1n) {
           yield* Effect.logError("the events topic no longer holds what the read models lack: they cannot be rebuilt whole", {
             topic,
             partition,
             lacking: `${held + 1n} to ${from - 1n}`
           })
+          // What the log no longer holds cannot be waited for: the guard then passes from where it starts.
+          yield* call(() => redis.hset(store.keys.projectedOffsets, field, String(from - 1n)))
+        }
         yield* Effect.logWarning("Redis holds less of the read models than was written: rebuilding them from the events topic", {
           topic,
           partition,
@@ -194,7 +216,7 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
           upTo: String(reached)
         })
         yield* call(() => redis.hset(store.keys.rebuilding, field, String(reached)))
-        written.set(field, from - 1n)
+        applied.delete(field)
         return { seek: String(from) }
       })
 
@@ -210,11 +232,28 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
         return yield* Effect.onExit(applyAll(payload, route), (exit) => endSpans(spans, exit))
       })
 
-    return yield* runConsumer(kafka, {
+    const consumer = yield* runConsumer(kafka, {
       groupId: group,
       topics: [...routes.keys()],
       fromBeginning: true,
       tuning: settings.consumer,
       eachBatch: (payload) => Runtime.runPromise(runtime)(handleBatch(payload))
     })
+
+    // Redis may lose the read models while no event comes to a partition: every `checkEvery`, each partition this
+    // process projects is compared with what Redis holds of it, and read again from where Redis lacks it.
+    const check = Effect.gen(function* () {
+      const held = yield* call(() => redis.hgetall(store.keys.projectedOffsets))
+      for (const field of consumer.owned()) {
+        const reached = applied.get(field)
+        const holds = BigInt(held[field] ?? "-1")
+        if (reached === undefined || holds >= reached) continue
+        const at = field.lastIndexOf("/")
+        const [topic, partition] = [field.slice(0, at), Number(field.slice(at + 1))]
+        const { seek } = yield* rebuildFrom(topic, partition, holds, reached)
+        consumer.seek(topic, partition, seek)
+      }
+    })
+    yield* check.pipe(Effect.ignore, Effect.repeat(Schedule.spaced(checkEvery)), Effect.forkScoped)
+    return consumer
   })

@@ -85,15 +85,19 @@ const replay = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
     return ends.flat().reduce((n, { high, low }) => n + Number(high) - Number(low), 0)
   })
 
-/** Adds what `message` says its handler wrote to a replay script's arguments (see `replayScript`). */
+/**
+ * Adds what `message` says its handler wrote to a replay script's arguments (see `replayScript`); false when it ends
+ * a commit without saying what the commit wrote besides (an event written before commits carried their record).
+ */
 const pushReplayed = (args: ScriptArgs, keys: Keys, message: EventMessage) => {
   args.push("E", args.key(keys.stream(message.stream)), message.version, message.position)
   const record = message.commit
-  if (record === undefined) return
+  if (record === undefined) return false
   args.push("C", args.key(keys.accepted(record.entity)), message.commandId, record.accepted, record.claims.length)
   for (const [index, key, owner] of record.claims) args.push(args.key(keys.unique(index)), key, owner)
   args.push(record.states.length)
   for (const [stream, version, state] of record.states) args.push(args.key(keys.stream(stream)), version, state)
+  return true
 }
 
 const parseEvent = decodeJson(EventMessage)
@@ -102,12 +106,15 @@ const parseEvent = decodeJson(EventMessage)
  * Replays the events topics the handlers of `domains` write, from the beginning, into the handlers' state under
  * `settings.redisPrefix` (stream versions, saved states, accepted commandIds, unique keys, the position counter),
  * with a consumer group of its own, and returns once it has caught up with the topics' ends, with the number of
- * events read. It only raises what Redis holds, so it may run over state that is there already.
+ * events read. It only raises what Redis holds, so it may run over state that is there already. A log that lost its
+ * first records fails before anything is written; streams whose events carry no commit record (written by an
+ * earlier version) get their versions but not their states, and a warning says how many events lacked one.
  */
 export const replayHandlerState = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
   Effect.gen(function* () {
     const names = namesOf(settings)
     const topics = [...new Set(domains.flatMap((d) => d.handlers).map((h) => names.topic(h.writes)))]
+    yield* requireWholeLog(topics)
     const { kafka, admin } = yield* KafkaClient
     const { redis, prefix } = yield* RedisClient
     const keys = keysOf(prefix)
@@ -115,6 +122,8 @@ export const replayHandlerState = (domains: ReadonlyArray<Domain>, settings: Kaf
     const groupId = `${names.handlersGroup}.replay-${randomUUID()}`
     const runtime = yield* Effect.runtime<never>()
     let read = 0
+    // The commandIds of events met with no record after them yet: commits that never said what they wrote.
+    const unrecorded = new Set<string>()
     const applyBatch = (messages: ReadonlyArray<KafkaMessage>) =>
       Effect.gen(function* () {
         for (let at = 0; at < messages.length; at += 256) {
@@ -122,8 +131,10 @@ export const replayHandlerState = (domains: ReadonlyArray<Domain>, settings: Kaf
           args.push(args.key(keys.position))
           for (const message of messages.slice(at, at + 256)) {
             const event = Either.try(() => parseEvent(message.value?.toString() ?? ""))
-            if (Either.isRight(event)) pushReplayed(args, keys, event.right)
-            else yield* Effect.logWarning("not an event message: passed over", { offset: message.offset, cause: String(event.left) })
+            if (Either.isRight(event)) {
+              if (pushReplayed(args, keys, event.right)) unrecorded.delete(event.right.commandId)
+              else unrecorded.add(event.right.commandId)
+            } else yield* Effect.logWarning("not an event message: passed over", { offset: message.offset, cause: String(event.left) })
           }
           yield* replay(args.keys, args.args)
         }
@@ -144,6 +155,13 @@ export const replayHandlerState = (domains: ReadonlyArray<Domain>, settings: Kaf
       })
     )
     yield* Effect.promise(() => admin.deleteGroups([groupId]).catch(() => undefined))
+    if (unrecorded.size > 0)
+      yield* Effect.logWarning(
+        "commits without a record in the events topics: their states, accepted commandIds and claims are not rebuilt",
+        {
+          commits: unrecorded.size
+        }
+      )
     return read
   }).pipe(Effect.provide(servicesOf(settings)))
 

@@ -102,8 +102,9 @@ if ARGV[1] ~= 'G' then
   return {'ok'}
 end
 local offsets, field, last, rebuilding = KEYS[tonumber(ARGV[2])], ARGV[3], tonumber(ARGV[5]), KEYS[tonumber(ARGV[6])]
-local held = tonumber(redis.call('HGET', offsets, field) or '-1')
-if held < tonumber(ARGV[4]) then return {'behind', tostring(held)} end
+local raw = redis.call('HGET', offsets, field) or '-1'
+local held = tonumber(raw)
+if held < tonumber(ARGV[4]) then return {'behind', raw} end
 apply_views(7)
 if held < last then redis.call('HSET', offsets, field, ARGV[5]) end
 local target = redis.call('HGET', rebuilding, field)
