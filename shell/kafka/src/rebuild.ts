@@ -104,7 +104,7 @@ const parseEvent = decodeJson(EventMessage)
 
 /**
  * Replays the events topics the handlers of `domains` write, from the beginning, into the handlers' state under
- * `settings.redisPrefix` (stream versions, saved states, accepted commandIds, unique keys, the position counter),
+ * `settings.redisPrefix` (stream versions, saved states, accepted commandIds, unique keys, the last position given),
  * with a consumer group of its own, and returns once it has caught up with the topics' ends, with the number of
  * events read. It only raises what Redis holds, so it may run over state that is there already. A log that lost its
  * first records fails before anything is written; streams whose events carry no commit record (written by an

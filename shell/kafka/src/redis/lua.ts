@@ -156,7 +156,7 @@ return {'ok', tostring(last)}`
 /**
  * Replays what the events topics say a handler wrote, raising only (a version, a state, a position is set only where
  * Redis holds an older one), so events read twice or out of order across partitions change nothing twice. ARGV[1]:
- * the position counter; then, per event, 'E', its stream, version and position; and per commit record, 'C', the
+ * the key of the last position given; then, per event, 'E', its stream, version and position; and per commit record, 'C', the
  * entity's accepted hash, commandId and entry, the claims (n, then unique hash/key/owner) and the states (n, then
  * stream/version/state).
  */
