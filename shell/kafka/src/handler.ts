@@ -28,6 +28,9 @@ interface Delivery {
  */
 type Processed = Decided & { readonly span?: Tracer.Span; readonly unhandled?: { readonly message: KafkaMessage; readonly reason: string } }
 
+/** How a delivery the handler throws on is tried again (see `triedFor`). */
+type Tries = Parameters<typeof triedFor>[1]
+
 /** A decided delivery, and the producer span its events go out under when spans are recorded. */
 interface Sent {
   readonly decided: Processed
@@ -72,8 +75,8 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     }
 
     /** Decides `d`; a handler that throws on every try answers its sender Unhandled and sets the delivery aside. */
-    const decided = (payload: EachBatchPayload, route: Route, d: Delivery) =>
-      triedFor(decide(route, d.delivery, d.stale), { beat: heartbeatOf(payload) }).pipe(
+    const decided = (tries: Tries, route: Route, d: Delivery) =>
+      triedFor(decide(route, d.delivery, d.stale), tries).pipe(
         Effect.catchIf(
           (e): e is Unhandled => e instanceof Unhandled,
           ({ reason }): Effect.Effect<Processed> =>
@@ -95,15 +98,16 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     /** Decides `d`, in a span of its own (kept in `spans`) when spans are recorded. */
     const processed = (
       payload: EachBatchPayload,
+      tries: Tries,
       route: Route,
       d: Delivery,
       spans: Array<Tracer.Span> | undefined
     ): Effect.Effect<Processed, unknown, ExecutorPorts> =>
       spans === undefined
-        ? decided(payload, route, d)
+        ? decided(tries, route, d)
         : Effect.flatMap(consumerSpan(payload.batch, names.handlersGroup, d.message), (span) => {
             spans.push(span)
-            return Effect.map(Effect.withParentSpan(decided(payload, route, d), span), (processed) => ({ ...processed, span }))
+            return Effect.map(Effect.withParentSpan(decided(tries, route, d), span), (processed) => ({ ...processed, span }))
           })
     /** The producer span `d`'s events go out under, if it has any (kept in `spans`). */
     const sending = (route: Route, d: Processed, spans: Array<Tracer.Span>): Effect.Effect<Sent> =>
@@ -146,9 +150,15 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
           seen.add(d.delivery.attempt)
           lanes.set(d.lane, [...(lanes.get(d.lane) ?? []), d])
         })
-        const all = (yield* Effect.forEach(lanes.values(), (lane) => Effect.forEach(lane, (d) => processed(payload, route, d, spans)), {
-          concurrency: "unbounded"
-        })).flat()
+        // How a delivery the handler throws on is tried again: with the batch's heartbeat in between.
+        const tries: Tries = { beat: heartbeatOf(payload) }
+        const all = (yield* Effect.forEach(
+          lanes.values(),
+          (lane) => Effect.forEach(lane, (d) => processed(payload, tries, route, d, spans)),
+          {
+            concurrency: "unbounded"
+          }
+        )).flat()
         yield* deadLetters(
           source,
           all.flatMap(({ unhandled }) => (unhandled === undefined ? [] : [unhandled]))
