@@ -2,7 +2,7 @@ import { Effect, Layer } from "effect"
 import type { Domain } from "@low/functions"
 import { Executor } from "@low/core"
 import { Health } from "@low/core"
-import { RedisClient, redisHealth, redisRestartLoss } from "./redis/client"
+import { call, RedisClient, redisHealth, redisRestartLoss } from "./redis/client"
 import { RedisStore } from "./redis/store"
 import { ensureTopics, eventLogConfigs, expiringTopics, KafkaClient, kafkaHealth } from "./client"
 import { KafkaCommandBus } from "./command-bus"
@@ -29,10 +29,11 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
     RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })
   )
   // The executor hands each commit its handler's event schema, which encodes the events the outbox keeps.
-  const store = RedisStore.layer({ outbox: true })
+  // Commits are refused while Redis lacks the state the events topics say (see runHandlers).
+  const store = RedisStore.layer({ outbox: true, fromLog: true })
   const eventsTopics = handlers.map((h) => names.topic(h.writes))
   const channels = [...handlers.flatMap((h) => [h.reads, h.writes]), ...projectors.map((p) => p.reads)]
-  // On start: the topics, and a warning for each thing that would lose acknowledged commands.
+  // On start: the topics, and a warning for each thing that would lose acknowledged commands or hold them up.
   const prepared = Layer.effectDiscard(
     Effect.gen(function* () {
       const { admin } = yield* KafkaClient
@@ -59,13 +60,17 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
           retentionMs,
           fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config retention.ms=-1`
         })
-      // Entity states, accepted commandIds, unique keys and the outbox live in Redis alone.
+      // What Redis holds comes back from the events topics after a restart, but commands wait for it meanwhile,
+      // and a failover to a replica that lags is not noticed.
       const loss = yield* Effect.flatMap(RedisClient, ({ redis }) => redisRestartLoss(redis))
       if (loss !== undefined)
-        yield* Effect.logWarning("a restart of Redis would lose acknowledged commands", {
-          loses: loss,
-          fix: "appendonly yes (appendfsync always to lose nothing, everysec to lose at most a second)"
-        })
+        yield* Effect.logWarning(
+          "a restart of Redis loses its state: commands answer UNAVAILABLE until it is caught up from the events topics",
+          {
+            loses: loss,
+            fix: "appendonly yes (appendfsync always to lose nothing, everysec to lose at most a second)"
+          }
+        )
     })
   )
   const consumers = Layer.scopedDiscard(
@@ -87,6 +92,13 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
         kafkaHealth(admin),
         redisHealth(redis),
         ...rebuildingHealth(redis, keys),
+        {
+          name: "handler state",
+          check: Effect.flatMap(
+            call(() => redis.exists(keys.stateFromLog)),
+            (n) => (n === 1 ? Effect.void : Effect.fail("catching up from the events topics"))
+          )
+        },
         { name: "deadLetters", reading: true, check: deadLetterCount(admin, names.deadLetters) } as const
       ]
     })

@@ -1,4 +1,4 @@
-import { Duration, Effect, Runtime, type Tracer } from "effect"
+import { Duration, Effect, Runtime, Schedule, type Tracer } from "effect"
 import type { EachBatchPayload, KafkaMessage, Message } from "kafkajs"
 import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts } from "@low/core"
 import { call, RedisClient } from "./redis/client"
@@ -9,7 +9,8 @@ import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
 import { heartbeatOf, makeDeadLetters, triedFor, Unhandled } from "./dead-letters"
 import { makeDecide, routeOf, type Decided, type Route } from "./delivery"
-import { CommandMessage, decodeJson } from "./messages"
+import { CommandMessage, decodeJson, type Reply } from "./messages"
+import { catchUpHandlerState } from "./rebuild"
 import { makeSender } from "./sender"
 import { consumerSpan, producerSpan, traceHeaders } from "./tracing"
 
@@ -59,6 +60,41 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     const deadLetters = makeDeadLetters(publish, names.deadLetters)
     const routes = new Map(handlers.map((handler) => [names.topic(handler.reads), routeOf(handler, names.topic)] as const))
     const ttl = Duration.toMillis(settings.replyTtl)
+
+    // The state in Redis is derived from the events topics (each commit's last event says what it wrote). Redis
+    // marks that it holds it whole (`stateFromLog`); without the mark (a first start, or a Redis restarted empty or
+    // flushed) it is caught up from the log before anything is decided: at start, before joining the group; while
+    // running, in the background, the commands meanwhile answered UNAVAILABLE (nothing of them written), and every
+    // commit refused by Redis itself until the mark is back, so no decision is taken on state that lacks the log.
+    const scope = yield* Effect.scope
+    const clients = yield* Effect.context<KafkaClient | RedisClient>()
+    let catchingUp = false
+    const catchUp = Effect.gen(function* () {
+      const started = Date.now()
+      yield* Effect.logWarning("Redis lacks the handlers' state: catching it up from the events topics")
+      const events = yield* Effect.provide(catchUpHandlerState(handlers), clients)
+      yield* call(() => redis.set(keys.stateFromLog, new Date().toISOString()))
+      yield* Effect.logInfo("the handlers' state caught up from the events topics", { events, ms: Date.now() - started })
+    })
+    if ((yield* call(() => redis.exists(keys.stateFromLog))) === 0) yield* catchUp
+    const catchUpInBackground = Effect.suspend(() => {
+      if (catchingUp) return Effect.void
+      catchingUp = true
+      return Effect.asVoid(
+        Effect.forkIn(
+          catchUp.pipe(
+            Effect.tapErrorCause((cause) => Effect.logError("the handlers' state could not be caught up; trying again", cause)),
+            Effect.retry(Schedule.spaced("1 second")),
+            Effect.ensuring(Effect.sync(() => (catchingUp = false)))
+          ),
+          scope
+        )
+      )
+    })
+    const unavailable: Reply = {
+      _tag: "Rejected",
+      error: { _tag: "Unavailable", dependency: "redis (catching up from the events topics)" }
+    }
 
     // A message no bff could have sent goes to the dead-letter topic: it must not block its partition.
     const read = (messages: ReadonlyArray<KafkaMessage>) => {
@@ -140,7 +176,17 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         const source = { group: names.handlersGroup, topic: payload.batch.topic, partition: payload.batch.partition }
         yield* deadLetters(source, unreadable)
         if (deliveries.length === 0) return
-        const answered = yield* call(() => redis.mget(deliveries.map(({ delivery }) => keys.reply(delivery.attempt))))
+        const answered = yield* call(() =>
+          redis.mget([...deliveries.map(({ delivery }) => keys.reply(delivery.attempt)), keys.stateFromLog])
+        )
+        if (answered[deliveries.length] == null) {
+          yield* catchUpInBackground
+          const refused = deliveries.flatMap(
+            (d, i): Array<Processed> =>
+              answered[i] != null ? [] : [{ delivery: d.delivery, key: d.lane, entity: "", events: [], reply: unavailable }]
+          )
+          return yield* written(route, refused, [])
+        }
         // One lane per entity: its commands in order, other entities' alongside. A delivery sent twice (a producer
         // retry) is decided once: deciding it again after a rejection could apply what was answered as refused.
         const lanes = new Map<string, Array<Delivery>>()

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto"
 import { Data, Effect, Either, Layer, Runtime } from "effect"
 import type { KafkaMessage } from "kafkajs"
 import type { Domain } from "@low/functions"
+import type { AnyHandler } from "@low/core"
 import { call, defineScript, RedisClient } from "./redis/client"
 import { keysOf, type Keys } from "./redis/keys"
 import { replayScript, ScriptArgs } from "./redis/lua"
@@ -103,19 +104,19 @@ const pushReplayed = (args: ScriptArgs, keys: Keys, message: EventMessage) => {
 const parseEvent = decodeJson(EventMessage)
 
 /**
- * Replays the events topics the handlers of `domains` write, from the beginning, into the handlers' state under
- * `settings.redisPrefix` (stream versions, saved states, accepted commandIds, unique keys, the last position given),
- * with a consumer group of its own, and returns once it has caught up with the topics' ends, with the number of
- * events read. It only raises what Redis holds, so it may run over state that is there already. A log that lost its
- * first records fails before anything is written; streams whose events carry no commit record (written by an
- * earlier version) get their versions but not their states, and a warning says how many events lacked one.
+ * Replays the events topics `handlers` write, from the beginning, into their state in Redis (stream versions, saved
+ * states, accepted commandIds, unique keys, the last position given), with a consumer group of its own, and returns
+ * once it has caught up with the topics' ends, with the number of events read. It only raises what Redis holds, so
+ * it may run over state that is there already. A log that lost its first records fails before anything is written;
+ * streams whose events carry no commit record (written by an earlier version) get their versions but not their
+ * states, and a warning says how many commits lacked one.
  */
-export const replayHandlerState = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
+export const catchUpHandlerState = (handlers: ReadonlyArray<AnyHandler>) =>
   Effect.gen(function* () {
+    const { kafka, admin, settings } = yield* KafkaClient
     const names = namesOf(settings)
-    const topics = [...new Set(domains.flatMap((d) => d.handlers).map((h) => names.topic(h.writes)))]
+    const topics = [...new Set(handlers.map((h) => names.topic(h.writes)))]
     yield* requireWholeLog(topics)
-    const { kafka, admin } = yield* KafkaClient
     const { redis, prefix } = yield* RedisClient
     const keys = keysOf(prefix)
     const replay = defineScript(redis, "lowReplay", replayScript)
@@ -163,7 +164,11 @@ export const replayHandlerState = (domains: ReadonlyArray<Domain>, settings: Kaf
         }
       )
     return read
-  }).pipe(Effect.provide(servicesOf(settings)))
+  })
+
+/** `catchUpHandlerState` for the handlers of `domains`, on clients of its own made from `settings`. */
+export const replayHandlerState = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
+  catchUpHandlerState(domains.flatMap((d) => d.handlers)).pipe(Effect.provide(servicesOf(settings)))
 
 /**
  * Replays the events topics from the beginning into the read models of `settings.redisPrefix`, with a consumer

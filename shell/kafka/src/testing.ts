@@ -75,6 +75,25 @@ export const sendRaw = async (settings: KafkaSettings, topic: string, messages: 
   }
 }
 
+/** The values of the first `count` messages of `topic` (every partition), read from its start by a group of its own. */
+export const readTopic = async (settings: KafkaSettings, topic: string, count: number) => {
+  const kafka = new Kafka({ clientId: `${settings.clientId}-reader`, brokers: [...settings.brokers], logLevel: logLevel.NOTHING })
+  const consumer = kafka.consumer({ groupId: `${settings.groupPrefix}reader-${randomBytes(4).toString("hex")}`, maxWaitTimeInMs: 50 })
+  const values: Array<string> = []
+  await consumer.connect()
+  try {
+    await consumer.subscribe({ topic, fromBeginning: true })
+    await consumer.run({ eachMessage: async ({ message }) => void values.push(String(message.value)) })
+    for (const deadline = Date.now() + 30_000; values.length < count; ) {
+      if (Date.now() > deadline) throw new Error(`${count} messages of ${topic} not read in 30 s (${values.length} were)`)
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+  } finally {
+    await consumer.disconnect()
+  }
+  return values
+}
+
 /** Deletes the run's topics, consumer groups and Redis keys. */
 export const dropTestData = async (settings: KafkaSettings) => {
   const admin = await testAdmin(settings)

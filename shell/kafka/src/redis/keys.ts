@@ -8,6 +8,11 @@ export const keysOf = (prefix: string) => ({
   accepted: (entity: string) => `${prefix}accepted:${entity}`,
   /** Hash: commandId → `<first position>|<events JSON>` until the events are published. */
   outbox: (entity: string) => `${prefix}outbox:${entity}`,
+  /**
+   * String: present while the handlers' state in Redis holds everything the events topics say (set once it was
+   * caught up from them); a Redis restarted empty or flushed lacks it, and no command is decided until it is back.
+   */
+  stateFromLog: `${prefix}state-from-log`,
   /** Integer (INCRBY): the last position given to an event. */
   position: `${prefix}position`,
   /** Hash: `#v` the version of the last event applied, every other field a JSON-encoded value of the document. */

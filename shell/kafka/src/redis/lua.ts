@@ -112,16 +112,18 @@ if target and tonumber(target) <= last then redis.call('HDEL', rebuilding, field
 return {'ok'}`
 
 /**
- * Commits one command: every check first (commandId not accepted on the entity, each Append's expected version,
- * each Claim's key free or already the owner's), then every write, the outbox entry and the inline projections.
- * ARGV: accepted key, commandId, accepted value; appends (n, then key/expected/next); claims (n, then
- * key/field/owner); states (n, then key/version/state); event count, position key, outbox key (0: none), outbox
- * payload; view changes. Answers {'conflict', reason} or {'ok', last position}.
+ * Commits one command: every check first (the state is there whole, when the store asks; commandId not accepted on
+ * the entity, each Append's expected version, each Claim's key free or already the owner's), then every write, the
+ * outbox entry and the inline projections. ARGV: the key that says the state is whole (0: not asked), accepted
+ * key, commandId, accepted value; appends (n, then key/expected/next); claims (n, then key/field/owner); states (n,
+ * then key/version/state); event count, position key, outbox key (0: none), outbox payload; view changes. Answers
+ * {'behind'}, {'conflict', reason} or {'ok', last position}.
  */
 export const commitScript = `${applyViews}
-local acc = KEYS[tonumber(ARGV[1])]
-if redis.call('HEXISTS', acc, ARGV[2]) == 1 then return {'conflict', 'commandId ' .. ARGV[2] .. ' accepted before'} end
-local a0 = 4
+if ARGV[1] ~= '0' and redis.call('EXISTS', KEYS[tonumber(ARGV[1])]) == 0 then return {'behind'} end
+local acc = KEYS[tonumber(ARGV[2])]
+if redis.call('HEXISTS', acc, ARGV[3]) == 1 then return {'conflict', 'commandId ' .. ARGV[3] .. ' accepted before'} end
+local a0 = 5
 local na = tonumber(ARGV[a0])
 local c0 = a0 + 1 + 3 * na
 local nc = tonumber(ARGV[c0])
@@ -142,13 +144,13 @@ for j = 0, nc - 1 do redis.call('HSET', KEYS[tonumber(ARGV[c0 + 1 + 3 * j])], AR
 for j = 0, ns - 1 do
   redis.call('HSET', KEYS[tonumber(ARGV[s0 + 1 + 3 * j])], 'sv', ARGV[s0 + 2 + 3 * j], 'st', ARGV[s0 + 3 + 3 * j])
 end
-redis.call('HSET', acc, ARGV[2], ARGV[3])
+redis.call('HSET', acc, ARGV[3], ARGV[4])
 local n = tonumber(ARGV[e0])
 local last = 0
 if n > 0 then
   last = redis.call('INCRBY', KEYS[tonumber(ARGV[e0 + 1])], n)
   local outbox = tonumber(ARGV[e0 + 2])
-  if outbox > 0 then redis.call('HSET', KEYS[outbox], ARGV[2], (last - n + 1) .. '|' .. ARGV[e0 + 3]) end
+  if outbox > 0 then redis.call('HSET', KEYS[outbox], ARGV[3], (last - n + 1) .. '|' .. ARGV[e0 + 3]) end
 end
 apply_views(e0 + 4)
 return {'ok', tostring(last)}`

@@ -20,6 +20,11 @@ export interface RedisStoreOptions {
    * publication.
    */
   readonly outbox?: boolean
+  /**
+   * Decide nothing unless the state is known to hold everything the event log says (`keys.stateFromLog` is
+   * there): a Redis restarted empty or flushed fails every commit with PortFailure until it has been caught up.
+   */
+  readonly fromLog?: boolean
 }
 
 /** The last version each stream reached in a commit: what a reader waits for to see the commit projected. */
@@ -28,6 +33,9 @@ export const targetsOf = (events: ReadonlyArray<StoredEvent<Event>>): Array<read
 ]
 
 const corrupt = (cause: unknown) => new PortFailure({ dependency: "redis", cause })
+
+/** Why a commit was refused when Redis lacks what the event log holds. */
+export const behindTheLog = "Redis does not hold the state the events topics say yet (restarted empty or flushed): catching up"
 
 /** Every port in Redis, with the extras the Kafka deployment builds on (projection writes, the outbox). */
 export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: RedisStoreOptions = {}) => {
@@ -41,6 +49,7 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
       const events = eventsOf(c)
       const args = new ScriptArgs()
       const accepted = JSON.stringify({ f: c.fingerprint, t: targetsOf(events) })
+      args.push(options.fromLog === true ? args.key(keys.stateFromLog) : "0")
       args.push(args.key(keys.accepted(c.entity)), c.commandId, accepted)
       const appends = of(c.ops, "Append")
       args.push(appends.length)
@@ -66,12 +75,16 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
         args.push(args.key(keys.outbox(c.entity)), JSON.stringify(encoded))
       }
       for (const event of events) pushChanges(args, keys, c.project(event), event.version)
-      return Effect.flatMap(commitLua(args.keys, args.args), (reply) => {
-        const [status, value] = reply as [string, string]
-        if (status === "conflict") return Effect.fail(new WriteConflict({ reason: value }))
-        const first = Number(value) - events.length + 1
-        return Effect.succeed(withRecord(events.map((event, i): Committed => ({ ...event, position: first + i }))))
-      })
+      return Effect.flatMap(
+        commitLua(args.keys, args.args),
+        (reply): Effect.Effect<ReadonlyArray<Committed>, WriteConflict | PortFailure> => {
+          const [status, value] = reply as [string, string]
+          if (status === "behind") return Effect.fail(new PortFailure({ dependency: "redis", cause: behindTheLog }))
+          if (status === "conflict") return Effect.fail(new WriteConflict({ reason: value }))
+          const first = Number(value) - events.length + 1
+          return Effect.succeed(withRecord(events.map((event, i): Committed => ({ ...event, position: first + i }))))
+        }
+      )
     })
 
   const decodeState = <S, I>(schema: Schema.Schema<S, I>, version: string, state: string) =>
