@@ -1,9 +1,12 @@
+import { randomUUID } from "node:crypto"
 import { Duration, Effect, Runtime, Schedule, type Tracer } from "effect"
 import type { EachBatchPayload, KafkaMessage, Message } from "kafkajs"
+import { PortFailure } from "@low/functions"
 import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts } from "@low/core"
-import { call, RedisClient } from "./redis/client"
+import { call, defineScript, RedisClient } from "./redis/client"
 import { keysOf } from "./redis/keys"
-import { RedisStore } from "./redis/store"
+import { behindTheLog, RedisStore } from "./redis/store"
+import { markCaughtUpScript } from "./redis/lua"
 import { connectedProducer, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
@@ -69,11 +72,18 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     const scope = yield* Effect.scope
     const clients = yield* Effect.context<KafkaClient | RedisClient>()
     let catchingUp = false
+    // The mark's value names this catch-up. It is set only if the token written before the replay is still there:
+    // a Redis lost again on the way has lost the token too, and the catch-up starts over.
+    const markCaughtUp = defineScript(redis, "lowMarkCaughtUp", markCaughtUpScript)
     const catchUp = Effect.gen(function* () {
+      if ((yield* call(() => redis.exists(keys.stateFromLog))) === 1) return
       const started = Date.now()
+      const token = randomUUID()
       yield* Effect.logWarning("Redis lacks the handlers' state: catching it up from the events topics")
+      yield* call(() => redis.set(keys.catchingUp, token))
       const events = yield* Effect.provide(catchUpHandlerState(handlers), clients)
-      yield* call(() => redis.set(keys.stateFromLog, new Date().toISOString()))
+      if ((yield* markCaughtUp([keys.catchingUp, keys.stateFromLog], [token])) !== 1)
+        return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: "Redis lost its state again while it was caught up" }))
       yield* Effect.logInfo("the handlers' state caught up from the events topics", { events, ms: Date.now() - started })
     })
     // At start, Kafka or Redis may not answer yet (a topic just made may not have its leader known everywhere): the
@@ -219,7 +229,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         )
         const sent =
           spans === undefined ? all.map((d): Sent => ({ decided: d })) : yield* Effect.forEach(all, (d) => sending(route, d, spans))
-        yield* written(route, all, eventMessages(sent))
+        yield* written(route, all, eventMessages(sent), answered[deliveries.length]!)
       })
     const handleBatch = tracing
       ? (payload: EachBatchPayload) => {
@@ -229,8 +239,13 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       : (payload: EachBatchPayload) => handle(payload, undefined)
 
     /** The batch's events published, then marked published and the replies written. */
-    const written = (route: Route, decided: ReadonlyArray<Processed>, messages: ReadonlyArray<Message>) =>
+    const written = (route: Route, decided: ReadonlyArray<Processed>, messages: ReadonlyArray<Message>, mark?: string) =>
       Effect.gen(function* () {
+        // Decided on the state this mark vouched for: if Redis lost it since (the mark gone, or another one set by a
+        // catch-up), what was decided may rest on state that is no longer there, and nothing of it goes out. The
+        // batch fails, and is delivered again to be decided anew.
+        if (mark !== undefined && (yield* call(() => redis.get(keys.stateFromLog))) !== mark)
+          return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: behindTheLog }))
         yield* publish(route.out, messages)
         const pipeline = redis.pipeline()
         for (const { delivery, entity, reply, events } of decided) {

@@ -13,6 +13,8 @@ export const keysOf = (prefix: string) => ({
    * caught up from them); a Redis restarted empty or flushed lacks it, and no command is decided until it is back.
    */
   stateFromLog: `${prefix}state-from-log`,
+  /** String: the token of the catch-up under way, which the mark is set from only if it is still there. */
+  catchingUp: `${prefix}state-catching-up`,
   /** Integer (INCRBY): the last position given to an event. */
   position: `${prefix}position`,
   /** Hash: `#v` the version of the last event applied, every other field a JSON-encoded value of the document. */

@@ -192,3 +192,14 @@ while i <= #ARGV do
   end
 end
 return 'ok'`
+
+/**
+ * Marks the handlers' state caught up from the log (KEYS[2] set to a new value), provided the token the catch-up
+ * wrote before it began (KEYS[1]) is still ARGV[1]: a Redis that lost its data again meanwhile lost the token too.
+ * Answers 1 when marked, 0 when not.
+ */
+export const markCaughtUpScript = `
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[1])
+return 1`
