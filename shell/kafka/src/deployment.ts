@@ -60,15 +60,15 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
           retentionMs,
           fix: `kafka-configs.sh --alter --entity-type topics --entity-name ${topic} --add-config retention.ms=-1`
         })
-      // What Redis holds comes back from the events topics after a restart, but commands wait for it meanwhile,
-      // and a failover to a replica that lags is not noticed.
+      // What Redis holds comes back from the events topics after a restart empty (commands wait for it meanwhile);
+      // a restart from a snapshot, or a failover to a replica that lags, keeps the mark and is not noticed.
       const loss = yield* Effect.flatMap(RedisClient, ({ redis }) => redisRestartLoss(redis))
       if (loss !== undefined)
         yield* Effect.logWarning(
-          "a restart of Redis loses its state: commands answer UNAVAILABLE until it is caught up from the events topics",
+          "a restart of Redis loses writes: a restart empty is caught up from the events topics, one from a snapshot is not",
           {
             loses: loss,
-            fix: "appendonly yes (appendfsync always to lose nothing, everysec to lose at most a second)"
+            fix: "appendonly yes and appendfsync always"
           }
         )
     })
