@@ -65,6 +65,27 @@ const servicesOf = (settings: KafkaSettings) =>
     )
   )
 
+/**
+ * Runs the group member `start` makes (in group `groupId`, its own) until the group has caught up with the ends of
+ * `topics`, then stops it and deletes the group.
+ */
+const readToTheEnd = <E, R>(
+  groupId: string,
+  topics: ReadonlyArray<string>,
+  start: Effect.Effect<{ readonly joined: Effect.Effect<void> }, E, R>
+) =>
+  Effect.gen(function* () {
+    const { admin } = yield* KafkaClient
+    yield* Effect.scoped(
+      Effect.gen(function* () {
+        const { joined } = yield* start
+        yield* joined
+        yield* awaitCaughtUp(admin, groupId, topics)
+      })
+    )
+    yield* Effect.promise(() => admin.deleteGroups([groupId]).catch(() => undefined))
+  })
+
 const replay = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
   Effect.gen(function* () {
     const handlers = domains.flatMap((d) => d.handlers)
@@ -73,14 +94,7 @@ const replay = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
     const groupId = `${names.projectorsGroup}.replay-${randomUUID()}`
     const { admin } = yield* KafkaClient
     const topics = eventsTopicsOf(domains, settings)
-    yield* Effect.scoped(
-      Effect.gen(function* () {
-        const { joined } = yield* runProjectors({ handlers, projectors, groupId })
-        yield* joined
-        yield* awaitCaughtUp(admin, groupId, topics)
-      })
-    )
-    yield* Effect.promise(() => admin.deleteGroups([groupId]).catch(() => undefined))
+    yield* readToTheEnd(groupId, topics, runProjectors({ handlers, projectors, groupId }))
     const ends = yield* Effect.forEach(topics, (topic) => kafkaCall(() => admin.fetchTopicOffsets(topic)))
     // The events read: every message of the topics, duplicates included.
     return ends.flat().reduce((n, { high, low }) => n + Number(high) - Number(low), 0)
@@ -113,7 +127,7 @@ const parseEvent = decodeJson(EventMessage)
  */
 export const catchUpHandlerState = (handlers: ReadonlyArray<AnyHandler>) =>
   Effect.gen(function* () {
-    const { kafka, admin, settings } = yield* KafkaClient
+    const { kafka, settings } = yield* KafkaClient
     const names = namesOf(settings)
     const topics = [...new Set(handlers.map((h) => names.topic(h.writes)))]
     yield* requireWholeLog(topics)
@@ -142,20 +156,17 @@ export const catchUpHandlerState = (handlers: ReadonlyArray<AnyHandler>) =>
         read += messages.length
         return undefined
       })
-    yield* Effect.scoped(
-      Effect.gen(function* () {
-        const { joined } = yield* runConsumer(kafka, {
-          groupId,
-          topics,
-          fromBeginning: true,
-          tuning: settings.consumer,
-          eachBatch: (payload) => Runtime.runPromise(runtime)(applyBatch(payload.batch.messages))
-        })
-        yield* joined
-        yield* awaitCaughtUp(admin, groupId, topics)
+    yield* readToTheEnd(
+      groupId,
+      topics,
+      runConsumer(kafka, {
+        groupId,
+        topics,
+        fromBeginning: true,
+        tuning: settings.consumer,
+        eachBatch: (payload) => Runtime.runPromise(runtime)(applyBatch(payload.batch.messages))
       })
     )
-    yield* Effect.promise(() => admin.deleteGroups([groupId]).catch(() => undefined))
     if (unrecorded.size > 0)
       yield* Effect.logWarning(
         "commits without a record in the events topics: their states, accepted commandIds and claims are not rebuilt",
