@@ -88,13 +88,12 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     })
     // At start, Kafka or Redis may not answer yet (a topic just made may not have its leader known everywhere): the
     // catch-up is tried again for a minute before the start fails. A log that lost its first records fails it at once.
-    if ((yield* call(() => redis.exists(keys.stateFromLog))) === 0)
-      yield* catchUp.pipe(
-        Effect.retry({
-          schedule: Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("2 seconds")), Schedule.upTo("60 seconds")),
-          while: (failure) => failure._tag !== "LogTruncated"
-        })
-      )
+    yield* catchUp.pipe(
+      Effect.retry({
+        schedule: Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("2 seconds")), Schedule.upTo("60 seconds")),
+        while: (failure) => failure._tag !== "LogTruncated"
+      })
+    )
     const catchUpInBackground = Effect.suspend(() => {
       if (catchingUp) return Effect.void
       catchingUp = true
