@@ -16,7 +16,16 @@ export interface ConsumerSpec {
   readonly eachBatch: (payload: EachBatchPayload) => Promise<{ readonly seek: string } | undefined>
 }
 
-/** A running member: `joined` completes at its first group join; `owned` are its partitions now, as `topic/partition`. */
+/** A partition as one string, `<topic>/<partition>` (a topic's name has no slash). */
+export const partitionKey = (topic: string, partition: number) => `${topic}/${partition}`
+
+/** The topic and partition of a `partitionKey`. */
+export const partitionOf = (key: string) => {
+  const at = key.lastIndexOf("/")
+  return { topic: key.slice(0, at), partition: Number(key.slice(at + 1)) }
+}
+
+/** A running member: `joined` completes at its first group join; `owned` are its partitions now (`partitionKey`s). */
 export interface RunningConsumer {
   readonly joined: Effect.Effect<void>
   readonly owned: () => ReadonlySet<string>
@@ -47,7 +56,9 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
       })
       current = consumer
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
-        owned = new Set(Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => `${topic}/${p}`)))
+        owned = new Set(
+          Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => partitionKey(topic, p)))
+        )
         Deferred.unsafeDone(joined, Exit.void)
       })
       consumer.on(consumer.events.CRASH, ({ payload }) => {

@@ -9,7 +9,7 @@ import { pushChanges, pushGuard, pushMark, pushPublish, ScriptArgs } from "./red
 import { RedisStore } from "./redis/store"
 import { connectedProducer, kafkaCall, KafkaClient } from "./client"
 import { namesOf } from "./config"
-import { runConsumer } from "./consumer"
+import { partitionKey, partitionOf, runConsumer } from "./consumer"
 import { heartbeatOf, makeDeadLetters, triedFor, triesBeforeDeadLetter, Unhandled } from "./dead-letters"
 import { decodeJson, EventMessage } from "./messages"
 import { makeSender } from "./sender"
@@ -172,7 +172,7 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
         const { batch } = payload
         // A batch read before a seek is stale; one of control records only has nothing to project.
         if (payload.isStale() || batch.isEmpty()) return
-        const field = `${batch.topic}/${batch.partition}`
+        const field = partitionKey(batch.topic, batch.partition)
         const { ready, letters } = yield* projected(payload, route)
         // kafkajs' Batch has the offset it was fetched from, which its types leave out.
         let after = BigInt((batch as unknown as { readonly fetchedOffset: string }).fetchedOffset) - 1n
@@ -195,7 +195,7 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
     /** Reads the partition again from the first offset Redis lacks, up to `reached`, marked rebuilding meanwhile. */
     const rebuildFrom = (topic: string, partition: number, held: bigint, reached: bigint) =>
       Effect.gen(function* () {
-        const field = `${topic}/${partition}`
+        const field = partitionKey(topic, partition)
         const first = yield* kafkaCall(() => admin.fetchTopicOffsets(topic)).pipe(
           Effect.map((offsets) => BigInt(offsets.find((o) => o.partition === partition)?.low ?? "0"))
         )
@@ -248,8 +248,7 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
         const reached = applied.get(field)
         const holds = BigInt(held[field] ?? "-1")
         if (reached === undefined || holds >= reached) continue
-        const at = field.lastIndexOf("/")
-        const [topic, partition] = [field.slice(0, at), Number(field.slice(at + 1))]
+        const { topic, partition } = partitionOf(field)
         const { seek } = yield* rebuildFrom(topic, partition, holds, reached)
         consumer.seek(topic, partition, seek)
       }
