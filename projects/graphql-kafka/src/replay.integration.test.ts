@@ -17,6 +17,17 @@ const url = serveDuringTests(settings)
 
 afterAll(() => dropKeys(rebuilt.redisPrefix), 60_000)
 
+/** Waits until the projectors have read every event written so far. */
+const projected = async () => {
+  const names = namesOf(settings)
+  const admin = await testAdmin(settings)
+  try {
+    await Effect.runPromise(awaitCaughtUp(admin, names.projectorsGroup, [names.topic("wallet-events"), names.topic("customer-events")]))
+  } finally {
+    await admin.disconnect()
+  }
+}
+
 const mutate = async (query: string, variables: Record<string, unknown>) => {
   const response = await gql(url(), query, variables)
   return errorCode(response) ?? "OK"
@@ -44,13 +55,7 @@ describe("graphql-kafka replay", () => {
     // Some debits are refused; they leave nothing to replay, which the comparison covers too.
     expect(new Set(codes.flat())).toEqual(new Set(["OK", "INSUFFICIENT_FUNDS"]))
 
-    const names = namesOf(settings)
-    const admin = await testAdmin(settings)
-    try {
-      await Effect.runPromise(awaitCaughtUp(admin, names.projectorsGroup, [names.topic("wallet-events"), names.topic("customer-events")]))
-    } finally {
-      await admin.disconnect()
-    }
+    await projected()
     await Effect.runPromise(replayReadModels(testDomains, rebuilt))
 
     const live = await dumpKeys(settings.redisPrefix, readModels)
@@ -76,13 +81,7 @@ describe("graphql-kafka replay", () => {
     expect((await gql(url(), `mutation { credit(walletId: "w-again", amount: 7) { balance } }`)).body.errors).toBeUndefined()
     const invited = await gql(url(), invite)
     expect(invited.body.errors).toBeUndefined()
-    const names = namesOf(settings)
-    const admin = await testAdmin(settings)
-    try {
-      await Effect.runPromise(awaitCaughtUp(admin, names.projectorsGroup, [names.topic("wallet-events"), names.topic("customer-events")]))
-    } finally {
-      await admin.disconnect()
-    }
+    await projected()
 
     // As a Redis restarted empty would have it: the handlers' state gone (the read models are another matter).
     await dropKeys(settings.redisPrefix, handlerState)
