@@ -2,13 +2,13 @@ import { Effect, Layer } from "effect"
 import type { Domain } from "@low/functions"
 import { Executor } from "@low/core"
 import { Health } from "@low/core"
-import { call, RedisClient, redisHealth, redisRestartLoss } from "./redis/client"
+import { RedisClient, redisHealth, redisRestartLoss } from "./redis/client"
 import { RedisStore } from "./redis/store"
 import { ensureTopics, eventLogConfigs, expiringTopics, KafkaClient, kafkaHealth } from "./client"
 import { KafkaCommandBus } from "./command-bus"
 import { deadLettersChannel, namesOf, type KafkaSettings, type Role } from "./config"
 import { deadLetterCount } from "./dead-letters"
-import { runHandlers } from "./handler"
+import { handlerStateHealth, runHandlers } from "./handler"
 import { rebuildingHealth, runProjectors } from "./projector"
 import { lagMetrics } from "./lag-metrics"
 
@@ -92,13 +92,7 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
         kafkaHealth(admin),
         redisHealth(redis),
         ...rebuildingHealth(redis, keys),
-        {
-          name: "handler state",
-          check: Effect.flatMap(
-            call(() => redis.exists(keys.stateFromLog)),
-            (n) => (n === 1 ? Effect.void : Effect.fail("catching up from the events topics"))
-          )
-        },
+        handlerStateHealth(redis, keys),
         { name: "deadLetters", reading: true, check: deadLetterCount(admin, names.deadLetters) } as const
       ]
     })

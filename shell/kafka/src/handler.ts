@@ -2,9 +2,10 @@ import { randomUUID } from "node:crypto"
 import { Duration, Effect, Runtime, Schedule, type Tracer } from "effect"
 import type { EachBatchPayload, KafkaMessage, Message } from "kafkajs"
 import { PortFailure } from "@low/functions"
-import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts } from "@low/core"
+import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts, type HealthCheck } from "@low/core"
+import type { Redis } from "ioredis"
 import { call, defineScript, RedisClient } from "./redis/client"
-import { keysOf } from "./redis/keys"
+import { keysOf, type Keys } from "./redis/keys"
 import { behindTheLog, RedisStore } from "./redis/store"
 import { markCaughtUpScript } from "./redis/lua"
 import { connectedProducer, KafkaClient } from "./client"
@@ -40,6 +41,15 @@ interface Sent {
   readonly decided: Processed
   readonly sending?: Tracer.Span
 }
+
+/** `/healthz` on the handlers' state: 503 (`"handler state"` failing) while it is caught up from the events topics. */
+export const handlerStateHealth = (redis: Redis, keys: Keys): HealthCheck => ({
+  name: "handler state",
+  check: Effect.flatMap(
+    call(() => redis.exists(keys.stateFromLog)),
+    (n) => (n === 1 ? Effect.void : Effect.fail("catching up from the events topics"))
+  )
+})
 
 /**
  * The event handlers as a consumer group over the commands topics. Per partition batch: deliveries answered
