@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import { Duration, Effect } from "effect"
 import { AssignerProtocol, Kafka, logLevel, type Admin } from "kafkajs"
+import { eventually } from "@low/testing"
 import { dropKeys, requireRedis } from "./redis/testing"
 import { fastRebalance, kafkaSettings, type KafkaSettings } from "./config"
 
@@ -84,10 +85,7 @@ export const readTopic = async (settings: KafkaSettings, topic: string, count: n
   try {
     await consumer.subscribe({ topic, fromBeginning: true })
     await consumer.run({ eachMessage: async ({ message }) => void values.push(String(message.value)) })
-    for (const deadline = Date.now() + 30_000; values.length < count; ) {
-      if (Date.now() > deadline) throw new Error(`${count} messages of ${topic} not read in 30 s (${values.length} were)`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    await eventually(() => values.length >= count, { what: `${count} messages of ${topic} read`, withinMs: 30_000, everyMs: 50 })
   } finally {
     await consumer.disconnect()
   }

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { createServer, type AddressInfo } from "node:net"
 import { Redis } from "ioredis"
+import { eventually } from "@low/testing"
 
 /** The Redis tests run against: REDIS_URL, or the local default. */
 export const testRedisUrl = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379"
@@ -9,14 +10,14 @@ export const testRedisUrl = process.env["REDIS_URL"] ?? "redis://127.0.0.1:6379"
 /** A key prefix no other run shares. */
 export const testPrefix = (label: string) => `test-${label}-${randomBytes(5).toString("hex")}:`
 
-const connect = async <A>(use: (redis: Redis) => Promise<A>): Promise<A> => {
-  const redis = new Redis(testRedisUrl, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null })
+const connect = async <A>(use: (redis: Redis) => Promise<A>, url = testRedisUrl): Promise<A> => {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 3_000, retryStrategy: () => null })
   redis.on("error", () => undefined)
   try {
     await redis.connect()
   } catch (error) {
     // Never a skip: a test that needs Redis fails when there is none.
-    throw new Error(`Redis is needed at ${testRedisUrl} (set REDIS_URL): ${String(error)}`)
+    throw new Error(`Redis is needed at ${url} (set REDIS_URL): ${String(error)}`)
   }
   try {
     return await use(redis)
@@ -81,18 +82,16 @@ export const privateRedis = async () => {
       child.once("error", resolve)
     })
     if (spawned !== undefined) throw new Error(`redis-server is needed for this test: ${String(spawned)}`)
-    for (const deadline = Date.now() + 10_000; ; ) {
-      const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null })
-      redis.on("error", () => undefined)
-      const up = await redis.connect().then(
-        () => redis.ping().then(() => true),
-        () => false
-      )
-      redis.disconnect()
-      if (up) return
-      if (child.exitCode !== null || Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start`)
-      await new Promise((resolve) => setTimeout(resolve, 50))
-    }
+    await eventually(
+      () => {
+        if (child.exitCode !== null) throw new Error(`redis-server on port ${port} exited with ${child.exitCode}`)
+        return connect((redis) => redis.ping(), url).then(
+          () => true,
+          () => false
+        )
+      },
+      { what: `redis-server answering on port ${port}`, withinMs: 10_000, everyMs: 50 }
+    )
   }
   const kill = () =>
     new Promise<void>((resolve) => {
