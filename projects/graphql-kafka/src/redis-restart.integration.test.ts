@@ -52,7 +52,7 @@ describe("graphql-kafka when Redis restarts empty", () => {
     })
     // The log holds each version of the wallet once: no second "rl1" at version 1.
     const events = await readTopic(settings, namesOf(settings).topic("wallet-events"), 3)
-    const ids = events.map((value) => (JSON.parse(value) as { id: string }).id).filter((id) => id.startsWith("wallet-rl1@"))
+    const ids = events.map(({ value }) => (JSON.parse(value!) as { id: string }).id).filter((id) => id.startsWith("wallet-rl1@"))
     expect(ids.sort()).toEqual(["wallet-rl1@1", "wallet-rl1@2", "wallet-rl1@3"])
   })
 })

@@ -1,5 +1,4 @@
 import { Duration, Effect, Either, Layer, Option, type Scope } from "effect"
-import { Kafka, logLevel, type KafkaMessage } from "kafkajs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { balanceProjector, transactionsProjector, walletHandler, walletsView, type WalletEvent } from "@low/functions"
 import { CommandBus, Executor, type AnyHandler, type AnyProjector } from "@low/core"
@@ -12,7 +11,7 @@ import { namesOf } from "./config"
 import { deadLetterCount, deadLetterHeaders } from "./dead-letters"
 import { runHandlers } from "./handler"
 import { runProjectors } from "./projector"
-import { dropTestData, requireServices, sendRaw, testAdmin, testSettings } from "./testing"
+import { dropTestData, readTopic, requireServices, sendRaw, testAdmin, testSettings } from "./testing"
 
 // A handler and a projector with a bug: each throws on the wallet "boom", and only on it.
 const throwingHandler: AnyHandler = {
@@ -41,24 +40,9 @@ const layer = KafkaCommandBus({ handlers: [throwingHandler], projectedChannels: 
 )
 const run = <A, E>(effect: Effect.Effect<A, E, Layer.Layer.Success<typeof layer> | Scope.Scope>) =>
   Effect.runPromise(Effect.scoped(Effect.provide(effect, layer)))
-const kafka = new Kafka({ clientId: `${settings.clientId}-probe`, brokers: [...settings.brokers], logLevel: logLevel.NOTHING })
 
 /** The dead-letter topic's messages, once `count` are there (a group of its own reads them from the start). */
-const deadLetters = async (count: number) => {
-  const consumer = kafka.consumer({ groupId: `${settings.groupPrefix}probe-${Date.now()}`, maxWaitTimeInMs: 50 })
-  const seen: Array<KafkaMessage> = []
-  await consumer.connect()
-  await consumer.subscribe({ topic: names.deadLetters, fromBeginning: true })
-  await consumer.run({ eachMessage: async ({ message }) => void seen.push(message) })
-  for (const deadline = Date.now() + 60_000; seen.length < count && Date.now() < deadline; )
-    await new Promise((resolve) => setTimeout(resolve, 50))
-  await consumer.disconnect()
-  return seen.map((m) => ({
-    key: m.key?.toString(),
-    value: m.value?.toString(),
-    headers: Object.fromEntries(Object.entries(m.headers ?? {}).map(([name, value]) => [name, String(value)]))
-  }))
-}
+const deadLetters = (count: number) => readTopic(settings, names.deadLetters, count)
 
 /** The offset `groupId` has committed on partition 0 of `topic`, once it reaches the partition's end. */
 const committedToEnd = async (groupId: string, topic: string) => {

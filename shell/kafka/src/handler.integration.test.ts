@@ -1,4 +1,3 @@
-import { randomUUID } from "node:crypto"
 import { Effect, Layer, Schedule, type Scope } from "effect"
 import { Kafka, logLevel } from "kafkajs"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -10,7 +9,7 @@ import { ensureTopics, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runHandlers } from "./handler"
 import type { CommandMessage } from "./messages"
-import { dropTestData, requireServices, testSettings } from "./testing"
+import { dropTestData, readTopic, requireServices, testSettings } from "./testing"
 
 const settings = testSettings("handler")
 const names = namesOf(settings)
@@ -32,19 +31,11 @@ beforeAll(async () => {
 afterAll(() => dropTestData(settings), 60_000)
 
 /** Every message of the events topic, read by a group of its own once `count` have arrived. */
-const events = async (count: number) => {
-  const consumer = kafka.consumer({ groupId: `${settings.groupPrefix}probe-${randomUUID()}`, maxWaitTimeInMs: 50 })
-  const seen: Array<{ key: string; id: string }> = []
-  await consumer.connect()
-  await consumer.subscribe({ topic: names.topic("wallet-events"), fromBeginning: true })
-  const deadline = Date.now() + 30_000
-  await consumer.run({
-    eachMessage: async ({ message }) => void seen.push({ key: String(message.key), id: JSON.parse(String(message.value)).id })
-  })
-  while (seen.length < count && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50))
-  await consumer.disconnect()
-  return seen
-}
+const events = async (count: number) =>
+  (await readTopic(settings, names.topic("wallet-events"), count)).map(({ key, value }) => ({
+    key: String(key),
+    id: (JSON.parse(value!) as { id: string }).id
+  }))
 
 const delivery = (walletId: string, attempt: string, timestamp?: number) => {
   const envelope = { commandId: `open-${walletId}`, at: "2026-01-01T00:00:00.000Z", freshId: "f" }

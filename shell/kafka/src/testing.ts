@@ -76,20 +76,31 @@ export const sendRaw = async (settings: KafkaSettings, topic: string, messages: 
   }
 }
 
-/** The values of the first `count` messages of `topic` (every partition), read from its start by a group of its own. */
+/**
+ * The first `count` messages of `topic` (every partition; at least that many, more if they came in one fetch), read
+ * from its start by a group of its own: key, value and headers as strings.
+ */
 export const readTopic = async (settings: KafkaSettings, topic: string, count: number) => {
   const kafka = new Kafka({ clientId: `${settings.clientId}-reader`, brokers: [...settings.brokers], logLevel: logLevel.NOTHING })
   const consumer = kafka.consumer({ groupId: `${settings.groupPrefix}reader-${randomBytes(4).toString("hex")}`, maxWaitTimeInMs: 50 })
-  const values: Array<string> = []
+  const read: Array<{ readonly key?: string | undefined; readonly value?: string | undefined; readonly headers: Record<string, string> }> =
+    []
   await consumer.connect()
   try {
     await consumer.subscribe({ topic, fromBeginning: true })
-    await consumer.run({ eachMessage: async ({ message }) => void values.push(String(message.value)) })
-    await eventually(() => values.length >= count, { what: `${count} messages of ${topic} read`, withinMs: 30_000, everyMs: 50 })
+    await consumer.run({
+      eachMessage: async ({ message }) =>
+        void read.push({
+          key: message.key?.toString(),
+          value: message.value?.toString(),
+          headers: Object.fromEntries(Object.entries(message.headers ?? {}).map(([name, value]) => [name, String(value)]))
+        })
+    })
+    await eventually(() => read.length >= count, { what: `${count} messages of ${topic} read`, withinMs: 30_000, everyMs: 50 })
   } finally {
     await consumer.disconnect()
   }
-  return values
+  return read
 }
 
 /** Deletes the run's topics, consumer groups and Redis keys. */
