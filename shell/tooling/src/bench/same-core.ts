@@ -18,7 +18,7 @@ import { graphqlLoad, type GraphqlRequest } from "./load"
 import { Effect } from "effect"
 import { kafkaSettings } from "@low/kafka"
 import { dropTestData, envOf, requireServices, testSettings } from "@low/kafka/testing"
-import { cpuMillis } from "./server-process"
+import { awaitHealthy, cpuMillis } from "./server-process"
 
 const deployments = ["in-memory", "graphql-kafka", "graphql-kafka-split"] as const
 const [otherArg, roundsArg = "6", rateArg = "1200", deployment = "in-memory"] = process.argv.slice(2)
@@ -77,22 +77,6 @@ const start = (name: string, checkout: string, port: number) => {
   }
 }
 
-const healthy = async (port: number, child: ChildProcess) => {
-  for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
-    if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`the server on port ${port} exited with ${child.exitCode ?? child.signalCode}`)
-    if (
-      await fetch(`http://127.0.0.1:${port}/healthz`).then(
-        (r) => r.ok,
-        () => false
-      )
-    )
-      return
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error(`the server on port ${port} did not become healthy`)
-}
-
 const credit = "mutation Credit($walletId: ID!, $amount: Int!) { credit(walletId: $walletId, amount: $amount) { balance } }"
 const debit = "mutation Debit($walletId: ID!, $amount: Int!) { debit(walletId: $walletId, amount: $amount) { balance } }"
 
@@ -137,7 +121,7 @@ for (let round = 1; round <= rounds; round++) {
   /** A side's CPU milliseconds so far, all its processes together. */
   const cpu = (children: ReadonlyArray<ChildProcess>) => children.reduce((sum, child) => sum + cpuMillis(child.pid!), 0)
   try {
-    await Promise.all(servers.map(({ port, server }) => healthy(port, server)))
+    await Promise.all(servers.map(({ name, port, server }) => awaitHealthy(`the server ${name}`, port, server, 60_000, 100)))
     await Promise.all(servers.map(({ port }) => prepare(`http://127.0.0.1:${port}/graphql`)))
     // The same load first, so both are measured warm.
     const warm = await Promise.all(servers.map(({ port }) => load(`http://127.0.0.1:${port}/graphql`, warmSeconds)))
