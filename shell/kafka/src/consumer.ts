@@ -1,5 +1,5 @@
 import { Deferred, Effect, Exit, Schedule, type Scope } from "effect"
-import type { Consumer, EachBatchPayload, Kafka } from "kafkajs"
+import type { Consumer, EachBatchPayload, Kafka, PartitionAssigner } from "kafkajs"
 import { kafkaCall } from "./client"
 import type { ConsumerTuning } from "./config"
 
@@ -14,6 +14,10 @@ export interface ConsumerSpec {
    * an offset instead reads the partition again from there, and commits nothing of this batch.
    */
   readonly eachBatch: (payload: EachBatchPayload) => Promise<{ readonly seek: string } | undefined>
+  /** How the group's leader assigns partitions (kafkajs's round-robin when absent). */
+  readonly partitionAssigners?: ReadonlyArray<PartitionAssigner>
+  /** Told of each join of the group: this member's id and its partitions (`partitionKey`s) from now on. */
+  readonly joinedAs?: (memberId: string, owned: ReadonlySet<string>) => void
 }
 
 /** A partition as one string, `<topic>/<partition>` (a topic's name has no slash). */
@@ -31,6 +35,8 @@ export interface RunningConsumer {
   readonly owned: () => ReadonlySet<string>
   /** Reads a partition this member owns again from `offset`, from its next fetch on. */
   readonly seek: (topic: string, partition: number, offset: string) => void
+  /** Leaves the group and joins it again with a new consumer, so the group assigns its partitions anew. */
+  readonly rejoin: () => void
 }
 
 /**
@@ -43,11 +49,14 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
     const joined = yield* Deferred.make<void>()
     let owned: ReadonlySet<string> = new Set()
     let current: Consumer | undefined
+    let leave: (() => void) | undefined
     const session = Effect.gen(function* () {
       const dead = yield* Deferred.make<void>()
-      const handled = makeCommitter()
+      leave = () => Deferred.unsafeDone(dead, Exit.void)
+      const handled = makeCommitter((topic, partition) => owned.has(partitionKey(topic, partition)))
       const consumer = kafka.consumer({
         groupId: spec.groupId,
+        ...(spec.partitionAssigners === undefined ? {} : { partitionAssigners: [...spec.partitionAssigners] }),
         sessionTimeout: spec.tuning.sessionTimeout,
         heartbeatInterval: spec.tuning.heartbeatInterval,
         rebalanceTimeout: spec.tuning.rebalanceTimeout,
@@ -59,6 +68,7 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
         owned = new Set(
           Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => partitionKey(topic, p)))
         )
+        spec.joinedAs?.(payload.memberId, owned)
         Deferred.unsafeDone(joined, Exit.void)
       })
       consumer.on(consumer.events.CRASH, ({ payload }) => {
@@ -73,14 +83,22 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: spec.tuning.partitionsConsumedConcurrently,
           eachBatch: async (payload) => {
-            const again = await spec.eachBatch(payload)
-            if (again === undefined) return handled(payload)
-            consumer.seek({ topic: payload.batch.topic, partition: payload.batch.partition, offset: again.seek })
+            // kafkajs heartbeats between batches only: a long batch (a slow Redis, a handler tried again) keeps the
+            // member in the group by beating while it runs. A beat refused by a rebalance is not an error here: the
+            // member joins again after the batch, and its writes are fenced meanwhile.
+            const beating = setInterval(() => payload.heartbeat().catch(() => undefined), spec.tuning.heartbeatInterval / 2)
+            try {
+              const again = await spec.eachBatch(payload)
+              if (again === undefined) return handled(payload)
+              consumer.seek({ topic: payload.batch.topic, partition: payload.batch.partition, offset: again.seek })
+            } finally {
+              clearInterval(beating)
+            }
           }
         })
       })
       yield* Deferred.await(dead)
-      yield* Effect.logWarning("consumer stopped after a crash; starting a new one", { groupId: spec.groupId })
+      yield* Effect.logWarning("consumer stopped (it crashed, or must join its group anew); starting a new one", { groupId: spec.groupId })
     }).pipe(
       Effect.scoped,
       Effect.catchAll(({ cause }) =>
@@ -91,7 +109,8 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
     return {
       joined: Deferred.await(joined),
       owned: () => owned,
-      seek: (topic, partition, offset) => current?.seek({ topic, partition, offset })
+      seek: (topic, partition, offset) => current?.seek({ topic, partition, offset }),
+      rejoin: () => leave?.()
     }
   })
 
@@ -102,9 +121,9 @@ export const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString()
  * Commits offsets without holding up the next batch: a partition's offset is sent once its batch is written, and
  * offsets handled while a commit is in flight go together in the next one (requests to the coordinator keep
  * their order, so a later offset is never overwritten by an earlier one). A commit lost to a crash or a
- * rebalance only means a redelivery, which changes nothing.
+ * rebalance only means a redelivery, which changes nothing. `owns` says which partitions are this member's now.
  */
-export const makeCommitter = () => {
+export const makeCommitter = (owns: (topic: string, partition: number) => boolean) => {
   let pending = new Map<string, { readonly topic: string; readonly partition: number; readonly offset: string }>()
   let busy = false
   let send: EachBatchPayload["commitOffsetsIfNecessary"] | undefined
@@ -129,7 +148,8 @@ export const makeCommitter = () => {
   /** Marks a partition's batch as handled: the consumer reads on after it, and the offset is committed soon. */
   return (payload: EachBatchPayload): void => {
     const { batch } = payload
-    if (batch.isEmpty() || !payload.isRunning() || payload.isStale()) return
+    // A batch of a partition this member lost meanwhile commits nothing: its offset is its new owner's to commit.
+    if (batch.isEmpty() || !payload.isRunning() || payload.isStale() || !owns(batch.topic, batch.partition)) return
     const last = batch.lastOffset()
     payload.resolveOffset(last)
     pending.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: nextOffset(last) })

@@ -3,7 +3,7 @@ import type { PortFailure } from "@low/functions"
 import type { Unavailable } from "@low/core"
 import type { AnyHandler, Executor, ExecutorPorts } from "@low/core"
 import type { EncodedEvent } from "./redis/outbox"
-import { behindTheLog, targetsOf, type RedisStoreShape } from "./redis/store"
+import { behindTheLog, isFencedOff, targetsOf, type RedisStoreShape } from "./redis/store"
 import type { CommandMessage, Reply } from "./messages"
 
 /** A commands topic's handler, with the codecs its messages need. */
@@ -86,9 +86,10 @@ export const makeDecide =
         })
       ),
       // Redis or Kafka briefly away: try the delivery again (it is idempotent) before giving up the batch. Not so a
-      // Redis that lacks the log's state: the batch gives up at once, and its redelivery is answered UNAVAILABLE.
+      // Redis that lacks the log's state (the batch gives up at once, and its redelivery is answered UNAVAILABLE),
+      // nor a partition this member no longer owns (its new owner decides the delivery).
       Effect.retry({
         schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))),
-        while: (e) => infrastructure(e) && e.cause !== behindTheLog
+        while: (e) => infrastructure(e) && e.cause !== behindTheLog && !isFencedOff(e)
       })
     )

@@ -6,16 +6,18 @@ import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts, type 
 import type { Redis } from "ioredis"
 import { call, defineScript, RedisClient } from "./redis/client"
 import { keysOf, type Keys } from "./redis/keys"
-import { behindTheLog, RedisStore } from "./redis/store"
-import { markCaughtUpScript } from "./redis/lua"
+import { behindTheLog, CurrentFence, fencedOff, RedisStore, type Fence } from "./redis/store"
+import { answerScript, guardScript, markCaughtUpScript, ScriptArgs } from "./redis/lua"
 import { connectedProducer, KafkaClient } from "./client"
 import { namesOf } from "./config"
-import { runConsumer } from "./consumer"
+import { partitionKey, runConsumer, type RunningConsumer } from "./consumer"
+import { fencedAssigner, fencesOf } from "./fence"
 import { heartbeatOf, makeDeadLetters, triedFor, Unhandled } from "./dead-letters"
 import { makeDecide, routeOf, type Decided, type Route } from "./delivery"
 import { CommandMessage, decodeJson, type Reply } from "./messages"
 import { catchUpHandlerState } from "./rebuild"
 import { makeSender } from "./sender"
+import { stallAt } from "./test-hooks"
 import { consumerSpan, producerSpan, traceHeaders } from "./tracing"
 
 const parse = decodeJson(CommandMessage)
@@ -118,6 +120,39 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         )
       )
     })
+
+    // Fencing (see fence.ts): what this member writes for a partition is checked against the partition's owner
+    // token, read once per join of the group. A member paused past its session, whose partitions went to another,
+    // writes nothing more: no commit, no event out, no reply.
+    let member: { readonly id: string; readonly owned: ReadonlySet<string> } | undefined
+    let fences: Promise<ReadonlyMap<string, Fence | keyof typeof fencedOff>> | undefined
+    const fenceOf = (topic: string, partition: number): Effect.Effect<Fence, PortFailure> =>
+      Effect.suspend(() => {
+        if (member === undefined) return Effect.fail(new PortFailure({ dependency: "redis", cause: fencedOff.fenced }))
+        if (fences === undefined) {
+          const reading = Effect.runPromise(fencesOf(redis, keys, names.handlersGroup, member.id, member.owned))
+          // A read that failed is read again by the next batch; one that answered holds until the next join.
+          reading.catch(() => {
+            if (fences === reading) fences = undefined
+          })
+          fences = reading
+        }
+        const current = fences
+        return Effect.flatMap(
+          call(() => current),
+          (all) => {
+            const fence = all.get(partitionKey(topic, partition)) ?? "fenced"
+            return typeof fence === "string"
+              ? Effect.fail(new PortFailure({ dependency: "redis", cause: fencedOff[fence] }))
+              : Effect.succeed(fence)
+          }
+        )
+      })
+    const guard = defineScript(redis, "lowGuard", guardScript)
+    const answer = defineScript(redis, "lowAnswer", answerScript)
+    const refusedBy = (status: unknown) =>
+      status === "behind" ? behindTheLog : status === "fenced" || status === "unowned" ? fencedOff[status] : undefined
+
     const unavailable: Reply = {
       _tag: "Rejected",
       error: { _tag: "Unavailable", dependency: "redis (catching up from the events topics)" }
@@ -137,8 +172,41 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       return { deliveries, unreadable }
     }
 
-    /** Decides `d`; a handler that throws on every try answers its sender Unhandled and sets the delivery aside. */
-    const decided = (tries: Tries, route: Route, d: Delivery) =>
+    /**
+     * The replies of `decided` as the answer script takes them (see answerScript): each `kept` for the reply TTL and
+     * `sent` to its bff, as asked. `fence`: only while it holds.
+     */
+    const replyArgs = (
+      fence: Fence | undefined,
+      replies: ReadonlyArray<{ readonly delivery: CommandMessage; readonly json: string }>,
+      { kept, sent }: { readonly kept: boolean; readonly sent: boolean }
+    ) => {
+      const args = new ScriptArgs()
+      args.key(keys.owners(names.handlersGroup))
+      args.push(fence?.field ?? "", fence?.token ?? "", ttl)
+      for (const { delivery, json } of replies)
+        args.push(
+          kept ? args.key(keys.reply(delivery.attempt)) : "0",
+          json,
+          sent ? delivery.replyTo : "",
+          `{"attempt":${JSON.stringify(delivery.attempt)},"reply":${json}}`
+        )
+      return args
+    }
+    /** Runs the answer script; a refusal (the fence no longer holds) fails with why. */
+    const answered = (args: ScriptArgs) =>
+      Effect.flatMap(answer(args.keys, args.args), (status) => {
+        const refused = refusedBy(status)
+        return refused === undefined ? Effect.void : Effect.fail(new PortFailure({ dependency: "redis", cause: refused }))
+      })
+
+    /**
+     * Decides `d`; a handler that throws on every try answers its sender Unhandled and sets the delivery aside. A
+     * rejection is a decision too: it is kept (fenced) before the entity's next command is decided, so whoever
+     * delivers `d` again, this member or a new owner of the partition, finds it and answers the same, rather than
+     * deciding `d` anew on a state that later commands changed.
+     */
+    const decided = (tries: Tries, route: Route, d: Delivery, fence: Fence) =>
       triedFor(decide(route, d.delivery, d.stale), tries).pipe(
         Effect.catchIf(
           (e): e is Unhandled => e instanceof Unhandled,
@@ -151,6 +219,14 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
               reply: { _tag: "Rejected", error: { _tag: "Unhandled", reason } },
               unhandled: { message: d.message, reason: `the handler threw on each of its tries: ${reason}` }
             })
+        ),
+        Effect.tap(({ reply }) =>
+          reply?._tag !== "Rejected"
+            ? Effect.void
+            : Effect.zipRight(
+                stallAt("decided", [d.delivery.envelope.commandId]),
+                answered(replyArgs(fence, [{ delivery: d.delivery, json: JSON.stringify(reply) }], { kept: true, sent: false }))
+              )
         )
       )
 
@@ -164,13 +240,14 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       tries: Tries,
       route: Route,
       d: Delivery,
+      fence: Fence,
       spans: Array<Tracer.Span> | undefined
     ): Effect.Effect<Processed, unknown, ExecutorPorts> =>
       spans === undefined
-        ? decided(tries, route, d)
+        ? decided(tries, route, d, fence)
         : Effect.flatMap(consumerSpan(payload.batch, names.handlersGroup, d.message), (span) => {
             spans.push(span)
-            return Effect.map(Effect.withParentSpan(decided(tries, route, d), span), (processed) => ({ ...processed, span }))
+            return Effect.map(Effect.withParentSpan(decided(tries, route, d, fence), span), (processed) => ({ ...processed, span }))
           })
     /** The producer span `d`'s events go out under, if it has any (kept in `spans`). */
     const sending = (route: Route, d: Processed, spans: Array<Tracer.Span>): Effect.Effect<Sent> =>
@@ -203,14 +280,12 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         const source = { group: names.handlersGroup, topic: payload.batch.topic, partition: payload.batch.partition }
         yield* deadLetters(source, unreadable)
         if (deliveries.length === 0) return
-        const answered = yield* call(() =>
-          redis.mget([...deliveries.map(({ delivery }) => keys.reply(delivery.attempt)), keys.stateFromLog])
-        )
-        if (answered[deliveries.length] == null) {
+        const kept = yield* call(() => redis.mget([...deliveries.map(({ delivery }) => keys.reply(delivery.attempt)), keys.stateFromLog]))
+        if (kept[deliveries.length] == null) {
           yield* catchUpInBackground
           const refused = deliveries.flatMap(
             (d, i): Array<Processed> =>
-              answered[i] != null ? [] : [{ delivery: d.delivery, key: d.lane, entity: "", events: [], reply: unavailable }]
+              kept[i] != null ? [] : [{ delivery: d.delivery, key: d.lane, entity: "", events: [], reply: unavailable }]
           )
           return yield* written(route, refused, [])
         }
@@ -218,27 +293,38 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         // retry) is decided once: deciding it again after a rejection could apply what was answered as refused.
         const lanes = new Map<string, Array<Delivery>>()
         const seen = new Set<string>()
+        // A delivery decided before is answered as it was: its reply may have been kept and never sent (a member that
+        // lost the partition in between), and a bff that heard it already ignores it.
+        const decidedBefore: Array<{ readonly delivery: CommandMessage; readonly json: string }> = []
         deliveries.forEach((d, i) => {
-          if (answered[i] != null || seen.has(d.delivery.attempt)) return
+          const reply = kept[i]
+          if (reply != null) decidedBefore.push({ delivery: d.delivery, json: reply })
+          if (reply != null || seen.has(d.delivery.attempt)) return
           seen.add(d.delivery.attempt)
           lanes.set(d.lane, [...(lanes.get(d.lane) ?? []), d])
         })
         // How a delivery the handler throws on is tried again: with the batch's heartbeat in between.
         const tries: Tries = { beat: heartbeatOf(payload) }
+        // Every commit of the batch is fenced: refused once another member owns the partition.
+        const fence = yield* fenceOf(payload.batch.topic, payload.batch.partition)
         const all = (yield* Effect.forEach(
           lanes.values(),
-          (lane) => Effect.forEach(lane, (d) => processed(payload, tries, route, d, spans)),
+          (lane) => Effect.forEach(lane, (d) => processed(payload, tries, route, d, fence, spans)),
           {
             concurrency: "unbounded"
           }
-        )).flat()
+        ).pipe(Effect.locally(CurrentFence, fence))).flat()
         yield* deadLetters(
           source,
           all.flatMap(({ unhandled }) => (unhandled === undefined ? [] : [unhandled]))
         )
         const sent =
           spans === undefined ? all.map((d): Sent => ({ decided: d })) : yield* Effect.forEach(all, (d) => sending(route, d, spans))
-        yield* written(route, all, eventMessages(sent), answered[deliveries.length]!)
+        yield* stallAt(
+          "committed",
+          all.map(({ delivery }) => delivery.envelope.commandId)
+        )
+        yield* written(route, all, eventMessages(sent), { mark: kept[deliveries.length]!, fence }, decidedBefore)
       })
     const handleBatch = tracing
       ? (payload: EachBatchPayload) => {
@@ -247,33 +333,60 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         }
       : (payload: EachBatchPayload) => handle(payload, undefined)
 
-    /** The batch's events published, then marked published and the replies written. */
-    const written = (route: Route, decided: ReadonlyArray<Processed>, messages: ReadonlyArray<Message>, mark?: string) =>
+    /**
+     * The batch's events published, then marked published and the replies written and sent. With `decision` (the
+     * batch decided something), only while the state mark it was decided under and the partition's fence hold.
+     */
+    const written = (
+      route: Route,
+      decided: ReadonlyArray<Processed>,
+      messages: ReadonlyArray<Message>,
+      decision?: { readonly mark: string; readonly fence: Fence },
+      decidedBefore: ReadonlyArray<{ readonly delivery: CommandMessage; readonly json: string }> = []
+    ) =>
       Effect.gen(function* () {
-        // Decided on the state this mark vouched for: if Redis lost it since (the mark gone, or another one set by a
-        // catch-up), what was decided may rest on state that is no longer there, and nothing of it goes out. The
-        // batch fails, and is delivered again to be decided anew.
-        if (mark !== undefined && (yield* call(() => redis.get(keys.stateFromLog))) !== mark)
-          return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: behindTheLog }))
+        // Decided on the state this mark vouched for, as the partition's owner: if Redis lost the state since (the
+        // mark gone, or another one set by a catch-up), or another member owns the partition now, nothing of it goes
+        // out. The batch fails, and is decided anew where it is delivered again.
+        if (decision !== undefined) {
+          const { mark, fence } = decision
+          const refused = refusedBy(yield* guard([keys.stateFromLog, fence.owners], [mark, fence.field, fence.token]))
+          if (refused !== undefined) return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: refused }))
+        }
         yield* publish(route.out, messages)
         const pipeline = redis.pipeline()
+        const replies: Array<{ readonly delivery: CommandMessage; readonly json: string }> = [...decidedBefore]
         for (const { delivery, entity, reply, events } of decided) {
           if (events.length > 0) store.outbox.markPublished(pipeline, entity, delivery.envelope.commandId)
-          if (reply === undefined) continue
-          const json = JSON.stringify(reply)
-          pipeline.set(keys.reply(delivery.attempt), json, "PX", ttl)
-          pipeline.publish(delivery.replyTo, `{"attempt":${JSON.stringify(delivery.attempt)},"reply":${json}}`)
+          if (reply !== undefined) replies.push({ delivery, json: JSON.stringify(reply) })
         }
-        const results = yield* call(() => pipeline.exec())
+        // Each reply is kept (a new owner finds it, and answers the same) and sent in one script that checks the
+        // fence again: a member that lost the partition since answers nothing.
+        const [results] = yield* Effect.all(
+          [call(() => pipeline.exec()), answered(replyArgs(decision?.fence, replies, { kept: true, sent: true }))],
+          { concurrency: 2 }
+        )
         const failed = results?.find(([error]) => error !== null)
         if (failed !== undefined) return yield* call(() => Promise.reject(failed[0]))
       })
 
-    return yield* runConsumer(kafka, {
+    // A Redis that lost who owns what (restarted empty) fences every member off: the group assigns anew.
+    let running: RunningConsumer | undefined
+    const rejoinIfUnowned = (e: unknown) =>
+      Effect.sync(() => {
+        if ((e as { readonly cause?: unknown } | undefined)?.cause === fencedOff.unowned) running?.rejoin()
+      })
+    running = yield* runConsumer(kafka, {
       groupId: names.handlersGroup,
       topics: [...routes.keys()],
       fromBeginning: true,
       tuning: settings.consumer,
-      eachBatch: (payload) => Runtime.runPromise(runtime)(Effect.as(handleBatch(payload), undefined))
+      partitionAssigners: [fencedAssigner(redis, keys)],
+      joinedAs: (id, owned) => {
+        member = { id, owned }
+        fences = undefined
+      },
+      eachBatch: (payload) => Runtime.runPromise(runtime)(Effect.as(Effect.tapError(handleBatch(payload), rejoinIfUnowned), undefined))
     })
+    return running
   })

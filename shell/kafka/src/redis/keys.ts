@@ -15,6 +15,14 @@ export const keysOf = (prefix: string) => ({
   stateFromLog: `${prefix}state-from-log`,
   /** String: the token of the catch-up under way, which the mark is set from only if it is still there. */
   catchingUp: `${prefix}state-catching-up`,
+  /**
+   * Hash: `<topic>/<partition>` → `<memberId>#<epoch>`, the member of the consumer group `group` that owns the
+   * partition now (written by the group's leader as it assigns, see fence.ts). A handler's writes for a partition
+   * check it, so a member that lost the partition writes nothing more for it.
+   */
+  owners: (group: string) => `${prefix}owners:${group}`,
+  /** Integer (INCR): the last epoch given to an owner of a partition of `group`. */
+  ownersEpoch: (group: string) => `${prefix}owners-epoch:${group}`,
   /** Integer (INCRBY): the last position given to an event. */
   position: `${prefix}position`,
   /** Hash: `#v` the version of the last event applied, every other field a JSON-encoded value of the document. */

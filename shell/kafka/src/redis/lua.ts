@@ -115,15 +115,21 @@ return {'ok'}`
  * Commits one command: every check first (the state is there whole, when the store asks; commandId not accepted on
  * the entity, each Append's expected version, each Claim's key free or already the owner's), then every write, the
  * outbox entry and the inline projections. ARGV: the key that says the state is whole (0: not asked), accepted
- * key, commandId, accepted value; appends (n, then key/expected/next); claims (n, then key/field/owner); states (n,
+ * key, commandId, accepted value; the owners key (0: not fenced), the partition's field and the writer's token;
+ * appends (n, then key/expected/next); claims (n, then key/field/owner); states (n,
  * then key/version/state); event count, position key, outbox key (0: none), outbox payload; view changes. Answers
- * {'behind'}, {'conflict', reason} or {'ok', last position}.
+ * {'behind'}, {'fenced'} (the partition has another owner), {'unowned'} (no owner is on record: Redis lost it),
+ * {'conflict', reason} or {'ok', last position}.
  */
 export const commitScript = `${applyViews}
 if ARGV[1] ~= '0' and redis.call('EXISTS', KEYS[tonumber(ARGV[1])]) == 0 then return {'behind'} end
+if ARGV[5] ~= '0' then
+  local owner = redis.call('HGET', KEYS[tonumber(ARGV[5])], ARGV[6])
+  if owner ~= ARGV[7] then return {owner and 'fenced' or 'unowned'} end
+end
 local acc = KEYS[tonumber(ARGV[2])]
 if redis.call('HEXISTS', acc, ARGV[3]) == 1 then return {'conflict', 'commandId ' .. ARGV[3] .. ' accepted before'} end
-local a0 = 5
+local a0 = 8
 local na = tonumber(ARGV[a0])
 local c0 = a0 + 1 + 3 * na
 local nc = tonumber(ARGV[c0])
@@ -203,3 +209,47 @@ if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('SET', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[1])
 return 1`
+
+/**
+ * Records who owns each partition of a consumer group, as its leader assigns them (KEYS[1] the owners hash, KEYS[2]
+ * the epoch counter; ARGV pairs of field and memberId). A member that keeps a partition keeps its token; any other
+ * owner gets `<memberId>#<epoch>` with an epoch never given before, so a member that lost a partition and got it
+ * back holds a token its old writes do not have.
+ */
+export const assignOwnersScript = `
+local epoch
+for i = 1, #ARGV, 2 do
+  local held = redis.call('HGET', KEYS[1], ARGV[i])
+  if not held or string.sub(held, 1, #ARGV[i + 1] + 1) ~= ARGV[i + 1] .. '#' then
+    epoch = epoch or redis.call('INCR', KEYS[2])
+    redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1] .. '#' .. epoch)
+  end
+end
+return 'ok'`
+
+/**
+ * Checks that a batch may still go out: the handlers' state mark is `ARGV[1]` (KEYS[1]; '' not asked) and the
+ * partition's owner (KEYS[2], field ARGV[2]) holds `ARGV[3]`. Answers 'ok', 'behind', 'fenced' or 'unowned'.
+ */
+export const guardScript = `
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'behind' end
+local owner = redis.call('HGET', KEYS[2], ARGV[2])
+if owner ~= ARGV[3] then return owner and 'fenced' or 'unowned' end
+return 'ok'`
+
+/**
+ * Keeps replies and sends them, if the partition's owner (KEYS[1], field ARGV[1]) still holds ARGV[2] ('' not
+ * asked: the replies decide nothing). ARGV[3]: how long a reply is kept (ms); then per reply its key's index (0: sent
+ * only, kept before), the reply, the channel ('' kept only, sent later) and the message. Answers 'ok', 'fenced' or
+ * 'unowned' (nothing written).
+ */
+export const answerScript = `
+if ARGV[2] ~= '' then
+  local owner = redis.call('HGET', KEYS[1], ARGV[1])
+  if owner ~= ARGV[2] then return owner and 'fenced' or 'unowned' end
+end
+for i = 4, #ARGV, 4 do
+  if ARGV[i] ~= '0' then redis.call('SET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], 'PX', ARGV[3]) end
+  if ARGV[i + 2] ~= '' then redis.call('PUBLISH', ARGV[i + 2], ARGV[i + 3]) end
+end
+return 'ok'`

@@ -1,4 +1,4 @@
-import { Context, Effect, Either, Layer, Option, type Schema } from "effect"
+import { Context, Effect, Either, FiberRef, Layer, Option, type Schema } from "effect"
 import { EntityStates, PortFailure, UniqueIndex, type StoredEvent, type WriteOp } from "@low/functions"
 import { WriteConflict } from "@low/core"
 import { EventStore, eventEncoderOf, eventsOf, type Commit, type Committed } from "@low/core"
@@ -10,6 +10,7 @@ import { commitScript, pushChanges, ScriptArgs } from "./lua"
 import type { CommitRecord } from "../messages"
 import { makeOutbox } from "./outbox"
 import { makeProjection, makeRedisViews } from "./views"
+import { stallAt, stallsWanted } from "../test-hooks"
 
 type Event = { readonly _tag: string }
 
@@ -37,6 +38,34 @@ const corrupt = (cause: unknown) => new PortFailure({ dependency: "redis", cause
 /** Why a commit was refused when Redis lacks what the event log holds. */
 export const behindTheLog = "Redis does not hold the state the events topics say yet (restarted empty or flushed): catching up"
 
+/**
+ * Who may write for one partition of a consumer group: the owners hash, the partition's field in it and the token
+ * its owner was given (see fence.ts). A commit made with a fence is refused once the token is no longer there.
+ */
+export interface Fence {
+  readonly owners: string
+  readonly field: string
+  readonly token: string
+}
+
+/**
+ * The fence the commits of the running fiber (and the fibers it starts) are made with: a consumer sets it for a
+ * batch of a partition with `Effect.locally`, and the Executor's commits for that batch carry it.
+ */
+export const CurrentFence = FiberRef.unsafeMake<Fence | undefined>(undefined)
+
+/** Why a write with a fence was refused: another member owns the partition now, or Redis lost who owns it. */
+export const fencedOff = {
+  fenced: "another member of the group owns this partition now",
+  unowned: "Redis holds no owner for this partition (it lost them): the group must assign its partitions again"
+} as const
+
+/** Whether `e` (a PortFailure, or the Unavailable the Executor makes of it) is a write refused by its fence. */
+export const isFencedOff = (e: unknown) => {
+  const cause = (e as { readonly cause?: unknown } | undefined)?.cause
+  return cause === fencedOff.fenced || cause === fencedOff.unowned
+}
+
 /** Every port in Redis, with the extras the Kafka deployment builds on (projection writes, the outbox). */
 export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: RedisStoreOptions = {}) => {
   const keys = keysOf(prefix)
@@ -45,12 +74,14 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
     ops.filter((op): op is Extract<WriteOp, { _tag: T }> => op._tag === tag)
 
   const commit = (c: Commit): Effect.Effect<ReadonlyArray<Committed>, WriteConflict | PortFailure> =>
-    Effect.suspend(() => {
+    Effect.flatMap(FiberRef.get(CurrentFence), (fence) => {
       const events = eventsOf(c)
       const args = new ScriptArgs()
       const accepted = JSON.stringify({ f: c.fingerprint, t: targetsOf(events) })
       args.push(options.fromLog === true ? args.key(keys.stateFromLog) : "0")
       args.push(args.key(keys.accepted(c.entity)), c.commandId, accepted)
+      if (fence === undefined) args.push("0", "", "")
+      else args.push(args.key(fence.owners), fence.field, fence.token)
       const appends = of(c.ops, "Append")
       args.push(appends.length)
       for (const op of appends) args.push(args.key(keys.stream(op.stream)), op.expectedVersion, op.expectedVersion + op.events.length)
@@ -80,12 +111,20 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
         (reply): Effect.Effect<ReadonlyArray<Committed>, WriteConflict | PortFailure> => {
           const [status, value] = reply as [string, string]
           if (status === "behind") return Effect.fail(new PortFailure({ dependency: "redis", cause: behindTheLog }))
+          if (status === "fenced" || status === "unowned")
+            return Effect.fail(new PortFailure({ dependency: "redis", cause: fencedOff[status] }))
           if (status === "conflict") return Effect.fail(new WriteConflict({ reason: value }))
           const first = Number(value) - events.length + 1
           return Effect.succeed(withRecord(events.map((event, i): Committed => ({ ...event, position: first + i }))))
         }
       )
     })
+
+  const accepted = (entity: string, commandId: string) =>
+    Effect.map(
+      call(() => redis.hget(keys.accepted(entity), commandId)),
+      (value) => Option.map(Option.fromNullable(value), (json) => (JSON.parse(json) as { f: string }).f)
+    )
 
   const decodeState = <S, I>(schema: Schema.Schema<S, I>, version: string, state: string) =>
     Effect.try({ try: () => JSON.parse(state) as unknown, catch: corrupt }).pipe(
@@ -115,12 +154,8 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
           )
       }),
       events: EventStore.of({
-        commit,
-        accepted: (entity, commandId) =>
-          Effect.map(
-            call(() => redis.hget(keys.accepted(entity), commandId)),
-            (value) => Option.map(Option.fromNullable(value), (json) => (JSON.parse(json) as { f: string }).f)
-          )
+        commit: (c) => (stallsWanted ? Effect.zipRight(stallAt("decided", [c.commandId]), commit(c)) : commit(c)),
+        accepted
       }),
       views: makeRedisViews(redis, keys)
     }
