@@ -110,3 +110,12 @@ export const privateRedis = async () => {
     stop: kill
   }
 }
+
+/** Hears every message on `channel` of the Redis at `url` from now on; answers how to stop. */
+export const subscribed = async (url: string, channel: string, heard: (message: string) => void) => {
+  const subscriber = new Redis(url, { maxRetriesPerRequest: 0, connectTimeout: 3_000 })
+  subscriber.on("error", () => undefined)
+  subscriber.on("message", (_channel: string, message: string) => heard(message))
+  await subscriber.subscribe(channel)
+  return () => subscriber.quit().then(() => undefined)
+}
