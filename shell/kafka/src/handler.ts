@@ -8,7 +8,7 @@ import { call, defineScript, RedisClient } from "./redis/client"
 import { keysOf, type Keys } from "./redis/keys"
 import { behindTheLog, CurrentFence, fencedOff, RedisStore, type Fence } from "./redis/store"
 import { answerScript, guardScript, markCaughtUpScript, ScriptArgs } from "./redis/lua"
-import { connectedProducer, KafkaClient } from "./client"
+import { connectedProducer, KafkaClient, kafkaFailure } from "./client"
 import { namesOf } from "./config"
 import { partitionKey, runConsumer, type RunningConsumer } from "./consumer"
 import { fencedAssigner, fencesOf } from "./fence"
@@ -75,6 +75,9 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     const deadLetters = makeDeadLetters(publish, names.deadLetters)
     const routes = new Map(handlers.map((handler) => [names.topic(handler.reads), routeOf(handler, names.topic)] as const))
     const ttl = Duration.toMillis(settings.replyTtl)
+    // The producer retries a send until the broker takes it (its sequence numbers stay valid that way); a batch waits
+    // for it a third of the session timeout at most, then fails and is delivered again, its events still on their way.
+    const publishBound = Duration.millis(Math.min(10_000, settings.consumer.sessionTimeout / 3))
 
     // The state in Redis is derived from the events topics (each commit's last event says what it wrote). Redis
     // marks that it holds it whole (`stateFromLog`); without the mark (a first start, or a Redis restarted empty or
@@ -353,7 +356,9 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
           const refused = refusedBy(yield* guard([keys.stateFromLog, fence.owners], [mark, fence.field, fence.token]))
           if (refused !== undefined) return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: refused }))
         }
-        yield* publish(route.out, messages)
+        yield* publish(route.out, messages).pipe(
+          Effect.timeoutFail({ duration: publishBound, onTimeout: () => kafkaFailure(new Error("events not acknowledged in time")) })
+        )
         const pipeline = redis.pipeline()
         const replies: Array<{ readonly delivery: CommandMessage; readonly json: string }> = [...decidedBefore]
         for (const { delivery, entity, reply, events } of decided) {
