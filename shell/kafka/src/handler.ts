@@ -7,7 +7,7 @@ import type { Redis } from "ioredis"
 import { call, defineScript, RedisClient } from "./redis/client"
 import { keysOf, type Keys } from "./redis/keys"
 import { behindTheLog, CurrentFence, fencedOff, RedisStore, type Fence } from "./redis/store"
-import { answerScript, guardScript, markCaughtUpScript, ScriptArgs } from "./redis/lua"
+import { answerScript, guardScript, markCaughtUpScript, markHeldScript, ScriptArgs } from "./redis/lua"
 import { connectedProducer, KafkaClient, kafkaFailure } from "./client"
 import { namesOf } from "./config"
 import { partitionKey, runConsumer, type RunningConsumer } from "./consumer"
@@ -38,20 +38,32 @@ type Processed = Decided & { readonly span?: Tracer.Span; readonly unhandled?: {
 /** How a delivery the handler throws on is tried again (see `triedFor`). */
 type Tries = Parameters<typeof triedFor>[1]
 
+/** What a batch's decisions rest on: the state mark they were decided under, and the partition's fence. */
+interface Decision {
+  readonly mark: string
+  readonly fence: Fence
+}
+
 /** A decided delivery, and the producer span its events go out under when spans are recorded. */
 interface Sent {
   readonly decided: Processed
   readonly sending?: Tracer.Span
 }
 
+/** Whether Redis holds the handlers' state whole: its mark is there, set on this very Redis server (see markHolds). */
+const markHeld = (redis: Redis, keys: Keys) => {
+  const held = defineScript(redis, "lowMarkHeld", markHeldScript)
+  return Effect.map(held([keys.stateFromLog], []), (n) => n === 1)
+}
+
 /** `/healthz` on the handlers' state: 503 (`"handler state"` failing) while it is caught up from the events topics. */
-export const handlerStateHealth = (redis: Redis, keys: Keys): HealthCheck => ({
-  name: "handler state",
-  check: Effect.flatMap(
-    call(() => redis.exists(keys.stateFromLog)),
-    (n) => (n === 1 ? Effect.void : Effect.fail("catching up from the events topics"))
-  )
-})
+export const handlerStateHealth = (redis: Redis, keys: Keys): HealthCheck => {
+  const held = markHeld(redis, keys)
+  return {
+    name: "handler state",
+    check: Effect.flatMap(held, (whole) => (whole ? Effect.void : Effect.fail("catching up from the events topics")))
+  }
+}
 
 /**
  * The event handlers as a consumer group over the commands topics. Per partition batch: deliveries answered
@@ -90,8 +102,9 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     // The mark's value names this catch-up. It is set only if the token written before the replay is still there:
     // a Redis lost again on the way has lost the token too, and the catch-up starts over.
     const markCaughtUp = defineScript(redis, "lowMarkCaughtUp", markCaughtUpScript)
+    const stateHeld = markHeld(redis, keys)
     const catchUp = Effect.gen(function* () {
-      if ((yield* call(() => redis.exists(keys.stateFromLog))) === 1) return
+      if (yield* stateHeld) return
       const started = Date.now()
       const token = randomUUID()
       yield* Effect.logWarning("Redis lacks the handlers' state: catching it up from the events topics")
@@ -180,13 +193,14 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
      * `sent` to its bff, as asked. `fence`: only while it holds.
      */
     const replyArgs = (
-      fence: Fence | undefined,
+      decision: Decision | undefined,
       replies: ReadonlyArray<{ readonly delivery: CommandMessage; readonly json: string }>,
       { kept, sent }: { readonly kept: boolean; readonly sent: boolean }
     ) => {
       const args = new ScriptArgs()
       args.key(keys.owners(names.handlersGroup))
-      args.push(fence?.field ?? "", fence?.token ?? "", ttl)
+      args.key(keys.stateFromLog)
+      args.push(decision?.fence.field ?? "", decision?.fence.token ?? "", ttl, decision?.mark ?? "")
       for (const { delivery, json } of replies)
         args.push(
           kept ? args.key(keys.reply(delivery.attempt)) : "0",
@@ -209,7 +223,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
      * delivers `d` again, this member or a new owner of the partition, finds it and answers the same, rather than
      * deciding `d` anew on a state that later commands changed.
      */
-    const decided = (tries: Tries, route: Route, d: Delivery, fence: Fence) =>
+    const decided = (tries: Tries, route: Route, d: Delivery, decision: Decision) =>
       triedFor(decide(route, d.delivery, d.stale), tries).pipe(
         Effect.catchIf(
           (e): e is Unhandled => e instanceof Unhandled,
@@ -228,7 +242,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
             ? Effect.void
             : Effect.zipRight(
                 stallAt("decided", [d.delivery.envelope.commandId]),
-                answered(replyArgs(fence, [{ delivery: d.delivery, json: JSON.stringify(reply) }], { kept: true, sent: false }))
+                answered(replyArgs(decision, [{ delivery: d.delivery, json: JSON.stringify(reply) }], { kept: true, sent: false }))
               )
         )
       )
@@ -243,14 +257,14 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       tries: Tries,
       route: Route,
       d: Delivery,
-      fence: Fence,
+      decision: Decision,
       spans: Array<Tracer.Span> | undefined
     ): Effect.Effect<Processed, unknown, ExecutorPorts> =>
       spans === undefined
-        ? decided(tries, route, d, fence)
+        ? decided(tries, route, d, decision)
         : Effect.flatMap(consumerSpan(payload.batch, names.handlersGroup, d.message), (span) => {
             spans.push(span)
-            return Effect.map(Effect.withParentSpan(decided(tries, route, d, fence), span), (processed) => ({ ...processed, span }))
+            return Effect.map(Effect.withParentSpan(decided(tries, route, d, decision), span), (processed) => ({ ...processed, span }))
           })
     /** The producer span `d`'s events go out under, if it has any (kept in `spans`). */
     const sending = (route: Route, d: Processed, spans: Array<Tracer.Span>): Effect.Effect<Sent> =>
@@ -310,9 +324,10 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         const tries: Tries = { beat: heartbeatOf(payload) }
         // Every commit of the batch is fenced: refused once another member owns the partition.
         const fence = yield* fenceOf(payload.batch.topic, payload.batch.partition)
+        const decision: Decision = { mark: kept[deliveries.length]!, fence }
         const all = (yield* Effect.forEach(
           lanes.values(),
-          (lane) => Effect.forEach(lane, (d) => processed(payload, tries, route, d, fence, spans)),
+          (lane) => Effect.forEach(lane, (d) => processed(payload, tries, route, d, decision, spans)),
           {
             concurrency: "unbounded"
           }
@@ -327,7 +342,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
           "committed",
           all.map(({ delivery }) => delivery.envelope.commandId)
         )
-        yield* written(route, all, eventMessages(sent), { mark: kept[deliveries.length]!, fence }, decidedBefore)
+        yield* written(route, all, eventMessages(sent), decision, decidedBefore)
       })
     const handleBatch = tracing
       ? (payload: EachBatchPayload) => {
@@ -344,7 +359,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       route: Route,
       decided: ReadonlyArray<Processed>,
       messages: ReadonlyArray<Message>,
-      decision?: { readonly mark: string; readonly fence: Fence },
+      decision?: Decision,
       decidedBefore: ReadonlyArray<{ readonly delivery: CommandMessage; readonly json: string }> = []
     ) =>
       Effect.gen(function* () {
@@ -368,7 +383,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         // Each reply is kept (a new owner finds it, and answers the same) and sent in one script that checks the
         // fence again: a member that lost the partition since answers nothing.
         const [results] = yield* Effect.all(
-          [call(() => pipeline.exec()), answered(replyArgs(decision?.fence, replies, { kept: true, sent: true }))],
+          [call(() => pipeline.exec()), answered(replyArgs(decision, replies, { kept: true, sent: true }))],
           { concurrency: 2 }
         )
         const failed = results?.find(([error]) => error !== null)

@@ -112,6 +112,22 @@ if target and tonumber(target) <= last then redis.call('HDEL', rebuilding, field
 return {'ok'}`
 
 /**
+ * Lua: whether the handlers' state mark (its key given) vouches for this Redis. The mark ends with the run id of the
+ * Redis server it was set on; another server (this one restarted, from a snapshot or an append-only file, or a
+ * replica promoted in its place) may lack the last writes while it holds the mark, so the mark is deleted there,
+ * and the state is caught up from the log again.
+ */
+const markHolds = `
+local function run_id() return string.match(redis.call('INFO', 'server'), 'run_id:(%w+)') end
+local function mark_holds(key)
+  local mark = redis.call('GET', key)
+  if not mark then return false end
+  if string.sub(mark, -40) == run_id() then return true end
+  redis.call('DEL', key)
+  return false
+end`
+
+/**
  * Commits one command: every check first (the state is there whole, when the store asks; commandId not accepted on
  * the entity, each Append's expected version, each Claim's key free or already the owner's), then every write, the
  * outbox entry and the inline projections. ARGV: the key that says the state is whole (0: not asked), accepted
@@ -122,7 +138,8 @@ return {'ok'}`
  * {'conflict', reason} or {'ok', last position}.
  */
 export const commitScript = `${applyViews}
-if ARGV[1] ~= '0' and redis.call('EXISTS', KEYS[tonumber(ARGV[1])]) == 0 then return {'behind'} end
+${markHolds}
+if ARGV[1] ~= '0' and not mark_holds(KEYS[tonumber(ARGV[1])]) then return {'behind'} end
 if ARGV[5] ~= '0' then
   local owner = redis.call('HGET', KEYS[tonumber(ARGV[5])], ARGV[6])
   if owner ~= ARGV[7] then return {owner and 'fenced' or 'unowned'} end
@@ -200,13 +217,13 @@ end
 return 'ok'`
 
 /**
- * Marks the handlers' state caught up from the log (KEYS[2] set to a new value), provided the token the catch-up
- * wrote before it began (KEYS[1]) is still ARGV[1]: a Redis that lost its data again meanwhile lost the token too.
- * Answers 1 when marked, 0 when not.
+ * Marks the handlers' state caught up from the log (KEYS[2] set to ARGV[1] and this server's run id), provided the
+ * token the catch-up wrote before it began (KEYS[1]) is still ARGV[1]: a Redis that lost its data again meanwhile
+ * lost the token too. Answers 1 when marked, 0 when not.
  */
-export const markCaughtUpScript = `
+export const markCaughtUpScript = `${markHolds}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[2], ARGV[1])
+redis.call('SET', KEYS[2], ARGV[1] .. '|' .. run_id())
 redis.call('DEL', KEYS[1])
 return 1`
 
@@ -227,28 +244,34 @@ for i = 1, #ARGV, 2 do
 end
 return 'ok'`
 
+/** Whether the handlers' state mark (KEYS[1]) vouches for this Redis (see markHolds): 1 or 0. */
+export const markHeldScript = `${markHolds}
+return mark_holds(KEYS[1]) and 1 or 0`
+
 /**
  * Checks that a batch may still go out: the handlers' state mark is `ARGV[1]` (KEYS[1]; '' not asked) and the
  * partition's owner (KEYS[2], field ARGV[2]) holds `ARGV[3]`. Answers 'ok', 'behind', 'fenced' or 'unowned'.
  */
-export const guardScript = `
-if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'behind' end
+export const guardScript = `${markHolds}
+if ARGV[1] ~= '' and (redis.call('GET', KEYS[1]) ~= ARGV[1] or not mark_holds(KEYS[1])) then return 'behind' end
 local owner = redis.call('HGET', KEYS[2], ARGV[2])
 if owner ~= ARGV[3] then return owner and 'fenced' or 'unowned' end
 return 'ok'`
 
 /**
- * Keeps replies and sends them, if the partition's owner (KEYS[1], field ARGV[1]) still holds ARGV[2] ('' not
- * asked: the replies decide nothing). ARGV[3]: how long a reply is kept (ms); then per reply its key's index (0: sent
- * only, kept before), the reply, the channel ('' kept only, sent later) and the message. Answers 'ok', 'fenced' or
- * 'unowned' (nothing written).
+ * Keeps replies and sends them, if the partition's owner (KEYS[1], field ARGV[1]) still holds ARGV[2] and the
+ * handlers' state mark (KEYS[2]) is still ARGV[4], the one they were decided under ('' for both when the replies
+ * decide nothing). ARGV[3]: how long a reply is kept (ms); then per reply its key's index (0: sent only, kept before),
+ * the reply, the channel ('' kept only, sent later) and the message. Answers 'ok', 'behind', 'fenced' or 'unowned'
+ * (nothing written).
  */
-export const answerScript = `
+export const answerScript = `${markHolds}
+if ARGV[4] ~= '' and (redis.call('GET', KEYS[2]) ~= ARGV[4] or not mark_holds(KEYS[2])) then return 'behind' end
 if ARGV[2] ~= '' then
   local owner = redis.call('HGET', KEYS[1], ARGV[1])
   if owner ~= ARGV[2] then return owner and 'fenced' or 'unowned' end
 end
-for i = 4, #ARGV, 4 do
+for i = 5, #ARGV, 4 do
   if ARGV[i] ~= '0' then redis.call('SET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], 'PX', ARGV[3]) end
   if ARGV[i + 2] ~= '' then redis.call('PUBLISH', ARGV[i + 2], ARGV[i + 3]) end
 end
