@@ -1,6 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { mkdtemp, rm } from "node:fs/promises"
 import { createServer, type AddressInfo } from "node:net"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { Redis } from "ioredis"
 import { eventually } from "@low/testing"
 
@@ -59,10 +62,12 @@ export const dropKeys = (prefix: string, patterns: ReadonlyArray<string> = ["*"]
   })
 
 /**
- * A Redis server of the test's own (the machine's `redis-server`, keeping nothing on disk) on a free port, which the
- * test may kill and start again empty without touching the Redis other tests share.
+ * A Redis server of the test's own (the machine's `redis-server`, keeping nothing on disk unless told to snapshot)
+ * on a free port, which the test may kill and start again, empty or from its last snapshot, without touching the
+ * Redis other tests share.
  */
 export const privateRedis = async () => {
+  const dir = await mkdtemp(join(tmpdir(), "low-redis-"))
   const port = await new Promise<number>((resolve, reject) => {
     const probe = createServer().listen(0, "127.0.0.1", () => {
       const { port } = probe.address() as AddressInfo
@@ -73,9 +78,11 @@ export const privateRedis = async () => {
   const url = `redis://127.0.0.1:${port}`
   let server: ChildProcess | undefined
   const start = async () => {
-    const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"], {
-      stdio: "ignore"
-    })
+    const child = spawn(
+      "redis-server",
+      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--dbfilename", "snapshot.rdb"],
+      { stdio: "ignore" }
+    )
     server = child
     const spawned = await new Promise<unknown>((resolve) => {
       child.once("spawn", () => resolve(undefined))
@@ -105,9 +112,20 @@ export const privateRedis = async () => {
     /** kill -9, then a new server on the same port: everything it held is gone. */
     restartEmpty: async () => {
       await kill()
+      await rm(join(dir, "snapshot.rdb"), { force: true })
       await start()
     },
-    stop: kill
+    /** Saves what it holds now to its snapshot file (SAVE). */
+    snapshot: () => connect((redis) => redis.save(), url).then(() => undefined),
+    /** kill -9, then a new server on the same port that loads the last snapshot: every write since it is gone. */
+    restartFromSnapshot: async () => {
+      await kill()
+      await start()
+    },
+    stop: async () => {
+      await kill()
+      await rm(dir, { recursive: true, force: true })
+    }
   }
 }
 
