@@ -85,8 +85,14 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
           eachBatch: async (payload) => {
             // kafkajs heartbeats between batches only: a long batch (a slow Redis, a handler tried again) keeps the
             // member in the group by beating while it runs. A beat refused by a rebalance is not an error here: the
-            // member joins again after the batch, and its writes are fenced meanwhile.
-            const beating = setInterval(() => payload.heartbeat().catch(() => undefined), spec.tuning.heartbeatInterval / 2)
+            // member joins again after the batch, and its writes are fenced meanwhile. A batch stuck for longer than
+            // the rebalance timeout stops beating, so the group gives its partitions to another member (what Kafka's
+            // own client does past max.poll.interval.ms).
+            const started = Date.now()
+            const beating = setInterval(() => {
+              if (Date.now() - started > spec.tuning.rebalanceTimeout) clearInterval(beating)
+              else payload.heartbeat().catch(() => undefined)
+            }, spec.tuning.heartbeatInterval / 2)
             try {
               const again = await spec.eachBatch(payload)
               if (again === undefined) return handled(payload)

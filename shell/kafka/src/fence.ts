@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Schedule } from "effect"
 import kafkajs, { type PartitionAssigner } from "kafkajs"
 import type { Redis } from "ioredis"
 import { call, defineScript } from "./redis/client"
@@ -40,10 +40,14 @@ export const fencedAssigner =
           for (const [topic, partitions] of Object.entries(decoded?.assignment ?? {}))
             for (const partition of partitions) owners.push(partitionKey(topic, partition), memberId)
         }
-        // A Redis that does not answer fails the assignment, and kafkajs joins again: nobody gets partitions it
-        // could not be fenced off from.
+        // A Redis that does not answer (tried a few times) fails the assignment, and kafkajs joins again: nobody
+        // gets partitions it could not be fenced off from.
         if (owners.length > 0)
-          await Effect.runPromise(assignOwners([keys.owners(config.groupId), keys.ownersEpoch(config.groupId)], owners))
+          await Effect.runPromise(
+            assignOwners([keys.owners(config.groupId), keys.ownersEpoch(config.groupId)], owners).pipe(
+              Effect.retry(Schedule.exponential("100 millis").pipe(Schedule.intersect(Schedule.recurs(4))))
+            )
+          )
         return assignment
       }
     }

@@ -6,7 +6,7 @@ import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts, type 
 import type { Redis } from "ioredis"
 import { call, defineScript, RedisClient } from "./redis/client"
 import { keysOf, type Keys } from "./redis/keys"
-import { behindTheLog, CurrentFence, fencedOff, RedisStore, type Fence } from "./redis/store"
+import { behindTheLog, CurrentFence, fencedOff, isFencedOff, RedisStore, type Fence } from "./redis/store"
 import { answerScript, guardScript, markCaughtUpScript, markHeldScript, ScriptArgs } from "./redis/lua"
 import { connectedProducer, KafkaClient, kafkaFailure } from "./client"
 import { namesOf } from "./config"
@@ -168,6 +168,8 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     const answer = defineScript(redis, "lowAnswer", answerScript)
     const refusedBy = (status: unknown) =>
       status === "behind" ? behindTheLog : status === "fenced" || status === "unowned" ? fencedOff[status] : undefined
+    /** Whether `e` is a write Redis refused (this member lost the partition, or Redis the state), not a failure. */
+    const refused = (e: PortFailure) => e.cause === behindTheLog || isFencedOff(e)
 
     const unavailable: Reply = {
       _tag: "Rejected",
@@ -237,12 +239,20 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
               unhandled: { message: d.message, reason: `the handler threw on each of its tries: ${reason}` }
             })
         ),
-        Effect.tap(({ reply }) =>
-          reply?._tag !== "Rejected"
+        // A delivery set aside is answered only once its dead letter is out (see `handle`): kept earlier, a redelivery
+        // would take it for decided and never set it aside.
+        Effect.tap(({ reply, unhandled }: Processed) =>
+          reply?._tag !== "Rejected" || unhandled !== undefined
             ? Effect.void
             : Effect.zipRight(
                 stallAt("decided", [d.delivery.envelope.commandId]),
-                answered(replyArgs(decision, [{ delivery: d.delivery, json: JSON.stringify(reply) }], { kept: true, sent: false }))
+                answered(replyArgs(decision, [{ delivery: d.delivery, json: JSON.stringify(reply) }], { kept: true, sent: false })).pipe(
+                  // Redis briefly away: tried again, as a commit is; refused (fence, mark), the batch gives up.
+                  Effect.retry({
+                    schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))),
+                    while: (e) => !refused(e)
+                  })
+                )
               )
         )
       )
@@ -298,24 +308,23 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         yield* deadLetters(source, unreadable)
         if (deliveries.length === 0) return
         const kept = yield* call(() => redis.mget([...deliveries.map(({ delivery }) => keys.reply(delivery.attempt)), keys.stateFromLog]))
+        // A delivery decided before is answered as it was: its reply may have been kept and never sent (a member that
+        // lost the partition in between), and a bff that heard it already ignores it.
+        const decidedBefore = deliveries.flatMap((d, i) => (kept[i] == null ? [] : [{ delivery: d.delivery, json: kept[i] }]))
         if (kept[deliveries.length] == null) {
           yield* catchUpInBackground
-          const refused = deliveries.flatMap(
+          const notNow = deliveries.flatMap(
             (d, i): Array<Processed> =>
               kept[i] != null ? [] : [{ delivery: d.delivery, key: d.lane, entity: "", events: [], reply: unavailable }]
           )
-          return yield* written(route, refused, [])
+          return yield* written(route, notNow, [], undefined, decidedBefore)
         }
         // One lane per entity: its commands in order, other entities' alongside. A delivery sent twice (a producer
         // retry) is decided once: deciding it again after a rejection could apply what was answered as refused.
         const lanes = new Map<string, Array<Delivery>>()
         const seen = new Set<string>()
-        // A delivery decided before is answered as it was: its reply may have been kept and never sent (a member that
-        // lost the partition in between), and a bff that heard it already ignores it.
-        const decidedBefore: Array<{ readonly delivery: CommandMessage; readonly json: string }> = []
         deliveries.forEach((d, i) => {
           const reply = kept[i]
-          if (reply != null) decidedBefore.push({ delivery: d.delivery, json: reply })
           if (reply != null || seen.has(d.delivery.attempt)) return
           seen.add(d.delivery.attempt)
           lanes.set(d.lane, [...(lanes.get(d.lane) ?? []), d])
@@ -375,26 +384,31 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
           Effect.timeoutFail({ duration: publishBound, onTimeout: () => kafkaFailure(new Error("events not acknowledged in time")) })
         )
         const pipeline = redis.pipeline()
-        const replies: Array<{ readonly delivery: CommandMessage; readonly json: string }> = [...decidedBefore]
+        const replies: Array<{ readonly delivery: CommandMessage; readonly json: string }> = []
         for (const { delivery, entity, reply, events } of decided) {
           if (events.length > 0) store.outbox.markPublished(pipeline, entity, delivery.envelope.commandId)
           if (reply !== undefined) replies.push({ delivery, json: JSON.stringify(reply) })
         }
         // Each reply is kept (a new owner finds it, and answers the same) and sent in one script that checks the
-        // fence again: a member that lost the partition since answers nothing.
+        // fence again: a member that lost the partition since answers nothing. Replies kept before are sent again.
         const [results] = yield* Effect.all(
-          [call(() => pipeline.exec()), answered(replyArgs(decision, replies, { kept: true, sent: true }))],
-          { concurrency: 2 }
+          [
+            call(() => pipeline.exec()),
+            answered(replyArgs(decision, replies, { kept: true, sent: true })),
+            decidedBefore.length === 0 ? Effect.void : answered(replyArgs(decision, decidedBefore, { kept: false, sent: true }))
+          ],
+          { concurrency: 3 }
         )
         const failed = results?.find(([error]) => error !== null)
         if (failed !== undefined) return yield* call(() => Promise.reject(failed[0]))
       })
 
-    // A Redis that lost who owns what (restarted empty) fences every member off: the group assigns anew.
+    // A member fenced off a partition kafkajs still gives it joins its group again: it lost the partition (and
+    // learns so sooner), or Redis lost who owns what (restarted empty, or behind) and the group's leader records it anew.
     let running: RunningConsumer | undefined
-    const rejoinIfUnowned = (e: unknown) =>
+    const rejoinIfFenced = (e: unknown) =>
       Effect.sync(() => {
-        if ((e as { readonly cause?: unknown } | undefined)?.cause === fencedOff.unowned) running?.rejoin()
+        if (isFencedOff(e)) running?.rejoin()
       })
     running = yield* runConsumer(kafka, {
       groupId: names.handlersGroup,
@@ -406,7 +420,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         member = { id, owned }
         fences = undefined
       },
-      eachBatch: (payload) => Runtime.runPromise(runtime)(Effect.as(Effect.tapError(handleBatch(payload), rejoinIfUnowned), undefined))
+      eachBatch: (payload) => Runtime.runPromise(runtime)(Effect.as(Effect.tapError(handleBatch(payload), rejoinIfFenced), undefined))
     })
     return running
   })

@@ -260,9 +260,10 @@ return 'ok'`
 
 /**
  * Keeps replies and sends them, if the partition's owner (KEYS[1], field ARGV[1]) still holds ARGV[2] and the
- * handlers' state mark (KEYS[2]) is still ARGV[4], the one they were decided under ('' for both when the replies
- * decide nothing). ARGV[3]: how long a reply is kept (ms); then per reply its key's index (0: sent only, kept before),
- * the reply, the channel ('' kept only, sent later) and the message. Answers 'ok', 'behind', 'fenced' or 'unowned'
+ * handlers' state mark (KEYS[2]) is still ARGV[4], the one they were decided under. With '' for both, the replies
+ * decide nothing (UNAVAILABLE): each is kept, and sent, only where no reply is kept yet, so it never hides a
+ * decision. ARGV[3]: how long a reply is kept (ms); then per reply its key's index (0: sent only, kept before), the
+ * reply, the channel ('' kept only, sent later) and the message. Answers 'ok', 'behind', 'fenced' or 'unowned'
  * (nothing written).
  */
 export const answerScript = `${markHolds}
@@ -271,8 +272,13 @@ if ARGV[2] ~= '' then
   local owner = redis.call('HGET', KEYS[1], ARGV[1])
   if owner ~= ARGV[2] then return owner and 'fenced' or 'unowned' end
 end
+local decided = ARGV[2] ~= ''
 for i = 5, #ARGV, 4 do
-  if ARGV[i] ~= '0' then redis.call('SET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], 'PX', ARGV[3]) end
-  if ARGV[i + 2] ~= '' then redis.call('PUBLISH', ARGV[i + 2], ARGV[i + 3]) end
+  local send = true
+  if ARGV[i] ~= '0' then
+    if decided then redis.call('SET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], 'PX', ARGV[3])
+    else send = redis.call('SET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], 'PX', ARGV[3], 'NX') end
+  end
+  if send and ARGV[i + 2] ~= '' then redis.call('PUBLISH', ARGV[i + 2], ARGV[i + 3]) end
 end
 return 'ok'`
