@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto"
-import { Duration, Effect, Runtime, Schedule, type Tracer } from "effect"
+import { Deferred, Duration, Effect, Exit, FiberId, Runtime, Schedule, type Tracer } from "effect"
 import type { EachBatchPayload, KafkaMessage, Message } from "kafkajs"
 import { PortFailure } from "@low/functions"
 import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts, type HealthCheck } from "@low/core"
@@ -93,12 +93,11 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
 
     // The state in Redis is derived from the events topics (each commit's last event says what it wrote). Redis
     // marks that it holds it whole (`stateFromLog`); without the mark (a first start, or a Redis restarted empty or
-    // flushed) it is caught up from the log before anything is decided: at start, before joining the group; while
-    // running, in the background, the commands meanwhile answered UNAVAILABLE (nothing of them written), and every
+    // flushed, or another server than the one it was caught up on) it is caught up from the log before anything is
+    // decided, in the background, the commands meanwhile answered UNAVAILABLE (nothing of them written), and every
     // commit refused by Redis itself until the mark is back, so no decision is taken on state that lacks the log.
     const scope = yield* Effect.scope
     const clients = yield* Effect.context<KafkaClient | RedisClient>()
-    let catchingUp = false
     // The mark's value names this catch-up. It is set only if the token written before the replay is still there:
     // a Redis lost again on the way has lost the token too, and the catch-up starts over.
     const markCaughtUp = defineScript(redis, "lowMarkCaughtUp", markCaughtUpScript)
@@ -114,28 +113,34 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: "Redis lost its state again while it was caught up" }))
       yield* Effect.logInfo("the handlers' state caught up from the events topics", { events, ms: Date.now() - started })
     })
-    // At start, Kafka or Redis may not answer yet (a topic just made may not have its leader known everywhere): the
-    // catch-up is tried again for a minute before the start fails. A log that lost its first records fails it at once.
-    yield* catchUp.pipe(
-      Effect.retry({
-        schedule: Schedule.exponential("100 millis").pipe(Schedule.union(Schedule.spaced("2 seconds")), Schedule.upTo("60 seconds")),
-        while: (failure) => failure._tag !== "LogTruncated"
-      })
-    )
+    // One catch-up at a time, in the background; a failed one (Kafka or Redis not answering yet, a log that lost its
+    // first records) is logged and tried again, and nothing is decided meanwhile.
+    let catchingUp: Deferred.Deferred<void> | undefined
     const catchUpInBackground = Effect.suspend(() => {
-      if (catchingUp) return Effect.void
-      catchingUp = true
-      return Effect.asVoid(
+      if (catchingUp !== undefined) return Effect.succeed(catchingUp)
+      const done = Deferred.unsafeMake<void>(FiberId.none)
+      catchingUp = done
+      return Effect.as(
         Effect.forkIn(
           catchUp.pipe(
             Effect.tapErrorCause((cause) => Effect.logError("the handlers' state could not be caught up; trying again", cause)),
-            Effect.retry(Schedule.spaced("1 second")),
-            Effect.ensuring(Effect.sync(() => (catchingUp = false)))
+            Effect.retry(Schedule.exponential("200 millis").pipe(Schedule.union(Schedule.spaced("2 seconds")))),
+            Effect.ensuring(
+              Effect.suspend(() => {
+                catchingUp = undefined
+                return Deferred.done(done, Exit.void)
+              })
+            )
           ),
           scope
-        )
+        ),
+        done
       )
     })
+    // At start the handlers wait a while for the catch-up, then join their group all the same: over a long log it goes
+    // on in the background, commands answering UNAVAILABLE and `/healthz` 503 meanwhile, instead of a process that
+    // serves nothing until it ends.
+    yield* Effect.flatMap(catchUpInBackground, Deferred.await).pipe(Effect.timeout("10 seconds"), Effect.ignore)
 
     // Fencing (see fence.ts): what this member writes for a partition is checked against the partition's owner
     // token, read once per join of the group. A member paused past its session, whose partitions went to another,
