@@ -54,6 +54,19 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
       const dead = yield* Deferred.make<void>()
       leave = () => Deferred.unsafeDone(dead, Exit.void)
       const handled = makeCommitter((topic, partition) => owned.has(partitionKey(topic, partition)))
+      // kafkajs heartbeats between batches only: a long batch (a slow Redis, a handler tried again) keeps the member
+      // in the group by beating while it runs. A beat refused by a rebalance is not an error here: the member joins
+      // again after the batch, and its writes are fenced meanwhile. A batch stuck for longer than the rebalance
+      // timeout stops beating, so the group gives its partitions to another member (what Kafka's own client does
+      // past max.poll.interval.ms).
+      const running = new Map<EachBatchPayload, number>()
+      const beating = setInterval(() => {
+        const now = Date.now()
+        for (const [payload, started] of running)
+          if (now - started > spec.tuning.rebalanceTimeout) running.delete(payload)
+          else payload.heartbeat().catch(() => undefined)
+      }, spec.tuning.heartbeatInterval / 2)
+      yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(beating)))
       const consumer = kafka.consumer({
         groupId: spec.groupId,
         ...(spec.partitionAssigners === undefined ? {} : { partitionAssigners: [...spec.partitionAssigners] }),
@@ -83,22 +96,13 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
           eachBatchAutoResolve: false,
           partitionsConsumedConcurrently: spec.tuning.partitionsConsumedConcurrently,
           eachBatch: async (payload) => {
-            // kafkajs heartbeats between batches only: a long batch (a slow Redis, a handler tried again) keeps the
-            // member in the group by beating while it runs. A beat refused by a rebalance is not an error here: the
-            // member joins again after the batch, and its writes are fenced meanwhile. A batch stuck for longer than
-            // the rebalance timeout stops beating, so the group gives its partitions to another member (what Kafka's
-            // own client does past max.poll.interval.ms).
-            const started = Date.now()
-            const beating = setInterval(() => {
-              if (Date.now() - started > spec.tuning.rebalanceTimeout) clearInterval(beating)
-              else payload.heartbeat().catch(() => undefined)
-            }, spec.tuning.heartbeatInterval / 2)
+            running.set(payload, Date.now())
             try {
               const again = await spec.eachBatch(payload)
               if (again === undefined) return handled(payload)
               consumer.seek({ topic: payload.batch.topic, partition: payload.batch.partition, offset: again.seek })
             } finally {
-              clearInterval(beating)
+              running.delete(payload)
             }
           }
         })

@@ -17,7 +17,7 @@ import { makeDecide, routeOf, type Decided, type Route } from "./delivery"
 import { CommandMessage, decodeJson, type Reply } from "./messages"
 import { catchUpHandlerState } from "./rebuild"
 import { makeSender } from "./sender"
-import { stallAt } from "./test-hooks"
+import { stallAt, stallsWanted } from "./test-hooks"
 import { consumerSpan, producerSpan, traceHeaders } from "./tracing"
 
 const parse = decodeJson(CommandMessage)
@@ -146,27 +146,37 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     // token, read once per join of the group. A member paused past its session, whose partitions went to another,
     // writes nothing more: no commit, no event out, no reply.
     let member: { readonly id: string; readonly owned: ReadonlySet<string> } | undefined
-    let fences: Promise<ReadonlyMap<string, Fence | keyof typeof fencedOff>> | undefined
+    type Fences = ReadonlyMap<string, Fence | keyof typeof fencedOff>
+    let fences: Promise<Fences> | undefined
+    // Once read, the fences of this join are at hand without waiting on their promise.
+    let fencesRead: Fences | undefined
+    const fenceIn = (all: Fences, topic: string, partition: number): Effect.Effect<Fence, PortFailure> => {
+      const fence = all.get(partitionKey(topic, partition)) ?? "fenced"
+      return typeof fence === "string"
+        ? Effect.fail(new PortFailure({ dependency: "redis", cause: fencedOff[fence] }))
+        : Effect.succeed(fence)
+    }
     const fenceOf = (topic: string, partition: number): Effect.Effect<Fence, PortFailure> =>
       Effect.suspend(() => {
+        if (fencesRead !== undefined) return fenceIn(fencesRead, topic, partition)
         if (member === undefined) return Effect.fail(new PortFailure({ dependency: "redis", cause: fencedOff.fenced }))
         if (fences === undefined) {
           const reading = Effect.runPromise(fencesOf(redis, keys, names.handlersGroup, member.id, member.owned))
           // A read that failed is read again by the next batch; one that answered holds until the next join.
-          reading.catch(() => {
-            if (fences === reading) fences = undefined
-          })
+          reading.then(
+            (all) => {
+              if (fences === reading) fencesRead = all
+            },
+            () => {
+              if (fences === reading) fences = undefined
+            }
+          )
           fences = reading
         }
         const current = fences
         return Effect.flatMap(
           call(() => current),
-          (all) => {
-            const fence = all.get(partitionKey(topic, partition)) ?? "fenced"
-            return typeof fence === "string"
-              ? Effect.fail(new PortFailure({ dependency: "redis", cause: fencedOff[fence] }))
-              : Effect.succeed(fence)
-          }
+          (all) => fenceIn(all, topic, partition)
         )
       })
     const guard = defineScript(redis, "lowGuard", guardScript)
@@ -207,7 +217,8 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       const args = new ScriptArgs()
       args.key(keys.owners(names.handlersGroup))
       args.key(keys.stateFromLog)
-      args.push(decision?.fence.field ?? "", decision?.fence.token ?? "", ttl, decision?.mark ?? "")
+      // Kept and not sent: a rejection on its own, which no commit of the batch vouched for the server of.
+      args.push(decision?.fence.field ?? "", decision?.fence.token ?? "", ttl, decision?.mark ?? "", kept && !sent ? "1" : "0")
       for (const { delivery, json } of replies)
         args.push(
           kept ? args.key(keys.reply(delivery.attempt)) : "0",
@@ -352,10 +363,11 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         )
         const sent =
           spans === undefined ? all.map((d): Sent => ({ decided: d })) : yield* Effect.forEach(all, (d) => sending(route, d, spans))
-        yield* stallAt(
-          "committed",
-          all.map(({ delivery }) => delivery.envelope.commandId)
-        )
+        if (stallsWanted)
+          yield* stallAt(
+            "committed",
+            all.map(({ delivery }) => delivery.envelope.commandId)
+          )
         yield* written(route, all, eventMessages(sent), decision, decidedBefore)
       })
     const handleBatch = tracing
@@ -424,6 +436,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       joinedAs: (id, owned) => {
         member = { id, owned }
         fences = undefined
+        fencesRead = undefined
       },
       eachBatch: (payload) => Runtime.runPromise(runtime)(Effect.as(Effect.tapError(handleBatch(payload), rejoinIfFenced), undefined))
     })

@@ -250,10 +250,11 @@ return mark_holds(KEYS[1]) and 1 or 0`
 
 /**
  * Checks that a batch may still go out: the handlers' state mark is `ARGV[1]` (KEYS[1]; '' not asked) and the
- * partition's owner (KEYS[2], field ARGV[2]) holds `ARGV[3]`. Answers 'ok', 'behind', 'fenced' or 'unowned'.
+ * partition's owner (KEYS[2], field ARGV[2]) holds `ARGV[3]`. Answers 'ok', 'behind', 'fenced' or 'unowned'. Which
+ * server the mark was set on is not asked again: each commit and each rejection kept of the batch asked it.
  */
-export const guardScript = `${markHolds}
-if ARGV[1] ~= '' and (redis.call('GET', KEYS[1]) ~= ARGV[1] or not mark_holds(KEYS[1])) then return 'behind' end
+export const guardScript = `
+if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'behind' end
 local owner = redis.call('HGET', KEYS[2], ARGV[2])
 if owner ~= ARGV[3] then return owner and 'fenced' or 'unowned' end
 return 'ok'`
@@ -262,18 +263,19 @@ return 'ok'`
  * Keeps replies and sends them, if the partition's owner (KEYS[1], field ARGV[1]) still holds ARGV[2] and the
  * handlers' state mark (KEYS[2]) is still ARGV[4], the one they were decided under. With '' for both, the replies
  * decide nothing (UNAVAILABLE): each is kept, and sent, only where no reply is kept yet, so it never hides a
- * decision. ARGV[3]: how long a reply is kept (ms); then per reply its key's index (0: sent only, kept before), the
- * reply, the channel ('' kept only, sent later) and the message. Answers 'ok', 'behind', 'fenced' or 'unowned'
+ * decision. ARGV[3]: how long a reply is kept (ms); ARGV[5]: '1' to ask too that the mark was set on this very
+ * server (see markHolds), as a rejection kept on its own must; then per reply its key's index (0: sent only, kept
+ * before), the reply, the channel ('' kept only, sent later) and the message. Answers 'ok', 'behind', 'fenced' or 'unowned'
  * (nothing written).
  */
 export const answerScript = `${markHolds}
-if ARGV[4] ~= '' and (redis.call('GET', KEYS[2]) ~= ARGV[4] or not mark_holds(KEYS[2])) then return 'behind' end
+if ARGV[4] ~= '' and (redis.call('GET', KEYS[2]) ~= ARGV[4] or (ARGV[5] == '1' and not mark_holds(KEYS[2]))) then return 'behind' end
 if ARGV[2] ~= '' then
   local owner = redis.call('HGET', KEYS[1], ARGV[1])
   if owner ~= ARGV[2] then return owner and 'fenced' or 'unowned' end
 end
 local decided = ARGV[2] ~= ''
-for i = 5, #ARGV, 4 do
+for i = 6, #ARGV, 4 do
   local send = true
   if ARGV[i] ~= '0' then
     if decided then redis.call('SET', KEYS[tonumber(ARGV[i])], ARGV[i + 1], 'PX', ARGV[3])
