@@ -4,7 +4,7 @@ import type { EachBatchPayload, KafkaMessage, Message } from "kafkajs"
 import { PortFailure } from "@low/functions"
 import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts, type HealthCheck } from "@low/core"
 import type { Redis } from "ioredis"
-import { call, defineScript, RedisClient } from "./redis/client"
+import { call, defineScript, inPipeline, RedisClient } from "./redis/client"
 import { keysOf, type Keys } from "./redis/keys"
 import { behindTheLog, CurrentFence, fencedOff, isFencedOff, RedisStore, type Fence } from "./redis/store"
 import { answerScript, guardScript, markCaughtUpScript, markHeldScript, ScriptArgs } from "./redis/lua"
@@ -408,16 +408,15 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         }
         // Each reply is kept (a new owner finds it, and answers the same) and sent in one script that checks the
         // fence again: a member that lost the partition since answers nothing. Replies kept before are sent again.
-        const [results] = yield* Effect.all(
-          [
-            call(() => pipeline.exec()),
-            answered(replyArgs(decision, replies, { kept: true, sent: true })),
-            decidedBefore.length === 0 ? Effect.void : answered(replyArgs(decision, decidedBefore, { kept: false, sent: true }))
-          ],
-          { concurrency: 3 }
-        )
+        // One round trip, the outbox marks with them.
+        const answers = [replyArgs(decision, replies, { kept: true, sent: true })]
+        if (decidedBefore.length > 0) answers.push(replyArgs(decision, decidedBefore, { kept: false, sent: true }))
+        for (const args of answers) inPipeline(pipeline, "lowAnswer", args.keys, args.args)
+        const results = yield* call(() => pipeline.exec())
         const failed = results?.find(([error]) => error !== null)
         if (failed !== undefined) return yield* call(() => Promise.reject(failed[0]))
+        const refused = results?.map(([, status]) => refusedBy(status)).find((why) => why !== undefined)
+        if (refused !== undefined) return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: refused }))
       })
 
     // A member fenced off a partition kafkajs still gives it joins its group again: it lost the partition (and

@@ -1,5 +1,5 @@
 import { Context, Duration, Effect, Layer } from "effect"
-import { Redis, type RedisOptions } from "ioredis"
+import { Redis, type ChainableCommander, type RedisOptions } from "ioredis"
 import { PortFailure } from "@low/functions"
 import type { HealthCheck } from "@low/core"
 
@@ -90,6 +90,10 @@ export const defineScript = (redis: Redis, name: string, lua: string) => {
   return (keys: ReadonlyArray<string>, args: ReadonlyArray<string>): Effect.Effect<unknown, PortFailure> =>
     call(() => command.call(redis, keys.length, ...keys, ...args))
 }
+
+/** Adds a call of the script `defineScript` named `name` to `pipeline`. */
+export const inPipeline = (pipeline: ChainableCommander, name: string, keys: ReadonlyArray<string>, args: ReadonlyArray<string>) =>
+  (pipeline as unknown as Record<string, (...args: Array<string | number>) => ChainableCommander>)[name]!(keys.length, ...keys, ...args)
 
 /** A second connection for pub/sub: it queues its (idempotent) subscriptions while down and renews them on reconnect. */
 export const openSubscriber = (redis: Redis) =>
