@@ -62,9 +62,14 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
       const running = new Map<EachBatchPayload, number>()
       const beating = setInterval(() => {
         const now = Date.now()
-        for (const [payload, started] of running)
-          if (now - started > spec.tuning.rebalanceTimeout) running.delete(payload)
-          else payload.heartbeat().catch(() => undefined)
+        // One beat for the member while a batch has run longer than a heartbeat interval (kafkajs beats after each
+        // batch itself, so short ones need none); none once one is stuck.
+        let beat: EachBatchPayload | undefined
+        for (const [payload, started] of running) {
+          if (now - started > spec.tuning.rebalanceTimeout) return
+          if (now - started > spec.tuning.heartbeatInterval) beat = payload
+        }
+        beat?.heartbeat().catch(() => undefined)
       }, spec.tuning.heartbeatInterval / 2)
       yield* Effect.addFinalizer(() => Effect.sync(() => clearInterval(beating)))
       const consumer = kafka.consumer({
