@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest"
-import { namesOf, type KafkaSettings } from "@low/kafka"
+import { fastRebalance, namesOf, type KafkaSettings } from "@low/kafka"
 import { dropTestData, ownerOf, requireServices, testAdmin, testSettings } from "@low/kafka/testing"
 import { eventually } from "@low/testing"
 import { startProcess, type KafkaProcess } from "./testing/processes"
@@ -34,9 +34,9 @@ const report = (processes: ReadonlyArray<KafkaProcess>) =>
  * One deployment's handlers on a commands topic of one partition (so which handler owns the wallet is plain): the
  * first, `paused`, started with `env`; a raw client of the topic; and a way to wait for a handler to own it.
  */
-const setUp = async (label: string, env: Record<string, string> = {}) => {
+const setUp = async (label: string, env: Record<string, string> = {}, overrides: Partial<KafkaSettings> = {}) => {
   await requireServices()
-  const settings = testSettings(label, { partitions: 1 })
+  const settings = testSettings(label, { partitions: 1, ...overrides })
   const processes: Array<KafkaProcess> = []
   started.push({ settings, processes })
   const admin = await testAdmin(settings)
@@ -218,6 +218,38 @@ describe("graphql-kafka handlers fenced off the partitions they lost", () => {
         .filter((e) => e.event._tag === "WalletDebited")
         .map((e) => e.commandId)
       expect(applied).toEqual(sent.slice(0, 500).map((c) => c.commandId))
+    } finally {
+      await close()
+    }
+  })
+
+  it("given a handler paused inside a batch for longer than its session timeout (and less than its rebalance timeout), when it goes on, then it kept its partition all along: its heartbeats went on during the batch, and it answers", {
+    timeout: 300_000
+  }, async () => {
+    const w = wallet("fence-d")
+    const { processes, paused, client, owner, stableMembers, close } = await setUp(
+      "fence-beating",
+      { LOW_TEST_STALL: "committed:credit-long" },
+      { consumer: { ...fastRebalance, rebalanceTimeout: 30_000 } }
+    )
+    try {
+      const [opened] = await client.send([w.open("open")])
+      expect((await client.answers([opened!])).map(verdictOf)).toEqual(["applied"])
+      const [credit] = await client.send([w.credit(10, "credit-long")])
+      await printedBy(paused, "test hook: stalled at committed:credit-long", processes)
+      // Past the session timeout (6 s) and then some, the group keeps its one member, which owns the partition.
+      const until = Date.now() + 2 * fastRebalance.sessionTimeout
+      await eventually(
+        async () => {
+          expect(await owner()).toBe(paused.clientId)
+          expect(await stableMembers()).toBe(1)
+          return Date.now() > until
+        },
+        { what: "the paused handler to stay in its group past its session timeout", withinMs: 60_000, everyMs: 500 }
+      )
+      paused.child.kill("SIGUSR2")
+      expect((await client.answers([credit!])).map(verdictOf)).toEqual(["applied"])
+      expect(paused.output()).not.toContain("another member of the group owns this partition now")
     } finally {
       await close()
     }
