@@ -229,9 +229,9 @@ return 1`
 
 /**
  * Records who owns each partition of a consumer group, as its leader assigns them (KEYS[1] the owners hash, KEYS[2]
- * the epoch counter; ARGV pairs of field and memberId). A member that keeps a partition keeps its token; any other
- * owner gets `<memberId>#<epoch>` with an epoch never given before, so a member that lost a partition and got it
- * back holds a token its old writes do not have.
+ * the last epoch given; ARGV pairs of field and memberId). A member that keeps a partition keeps its token; any
+ * other owner gets `<memberId>#<epoch>` with an epoch never given before, so a member that lost a partition and got
+ * it back holds a token its old writes do not have.
  */
 export const assignOwnersScript = `
 local epoch
