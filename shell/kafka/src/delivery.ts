@@ -3,7 +3,7 @@ import type { PortFailure } from "@low/functions"
 import type { Unavailable } from "@low/core"
 import type { AnyHandler, Executor, ExecutorPorts } from "@low/core"
 import type { EncodedEvent } from "./redis/outbox"
-import { behindTheLog, isFencedOff, targetsOf, type RedisStoreShape } from "./redis/store"
+import { isRefusal, targetsOf, type RedisStoreShape } from "./redis/store"
 import type { CommandMessage, Reply } from "./messages"
 
 /** A commands topic's handler, with the codecs its messages need. */
@@ -90,6 +90,6 @@ export const makeDecide =
       // nor a partition this member no longer owns (its new owner decides the delivery).
       Effect.retry({
         schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))),
-        while: (e) => infrastructure(e) && e.cause !== behindTheLog && !isFencedOff(e)
+        while: (e) => infrastructure(e) && !isRefusal(e)
       })
     )

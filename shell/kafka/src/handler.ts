@@ -6,7 +6,7 @@ import { endSpans, Executor, Tracing, type AnyHandler, type ExecutorPorts, type 
 import type { Redis } from "ioredis"
 import { call, defineScript, inPipeline, RedisClient } from "./redis/client"
 import { keysOf, type Keys } from "./redis/keys"
-import { behindTheLog, CurrentFence, fencedOff, isFencedOff, RedisStore, type Fence } from "./redis/store"
+import { CurrentFence, type fencedOff, fencedOffBy, isFencedOff, isRefusal, RedisStore, refusalOf, type Fence } from "./redis/store"
 import { answerScript, guardScript, markCaughtUpScript, markHeldScript, ScriptArgs } from "./redis/lua"
 import { connectedProducer, KafkaClient, kafkaFailure } from "./client"
 import { namesOf } from "./config"
@@ -152,14 +152,12 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     let fencesRead: Fences | undefined
     const fenceIn = (all: Fences, topic: string, partition: number): Effect.Effect<Fence, PortFailure> => {
       const fence = all.get(partitionKey(topic, partition)) ?? "fenced"
-      return typeof fence === "string"
-        ? Effect.fail(new PortFailure({ dependency: "redis", cause: fencedOff[fence] }))
-        : Effect.succeed(fence)
+      return typeof fence === "string" ? Effect.fail(fencedOffBy(fence)) : Effect.succeed(fence)
     }
     const fenceOf = (topic: string, partition: number): Effect.Effect<Fence, PortFailure> =>
       Effect.suspend(() => {
         if (fencesRead !== undefined) return fenceIn(fencesRead, topic, partition)
-        if (member === undefined) return Effect.fail(new PortFailure({ dependency: "redis", cause: fencedOff.fenced }))
+        if (member === undefined) return Effect.fail(fencedOffBy("fenced"))
         if (fences === undefined) {
           const reading = Effect.runPromise(fencesOf(redis, keys, names.handlersGroup, member.id, member.owned))
           // A read that failed is read again by the next batch; one that answered holds until the next join.
@@ -181,10 +179,6 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       })
     const guard = defineScript(redis, "lowGuard", guardScript)
     const answer = defineScript(redis, "lowAnswer", answerScript)
-    const refusedBy = (status: unknown) =>
-      status === "behind" ? behindTheLog : status === "fenced" || status === "unowned" ? fencedOff[status] : undefined
-    /** Whether `e` is a write Redis refused (this member lost the partition, or Redis the state), not a failure. */
-    const refused = (e: PortFailure) => e.cause === behindTheLog || isFencedOff(e)
 
     const unavailable: Reply = {
       _tag: "Rejected",
@@ -231,8 +225,8 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     /** Runs the answer script; a refusal (the fence no longer holds) fails with why. */
     const answered = (args: ScriptArgs) =>
       Effect.flatMap(answer(args.keys, args.args), (status) => {
-        const refused = refusedBy(status)
-        return refused === undefined ? Effect.void : Effect.fail(new PortFailure({ dependency: "redis", cause: refused }))
+        const refusal = refusalOf(status)
+        return refusal === undefined ? Effect.void : Effect.fail(refusal)
       })
 
     /**
@@ -266,7 +260,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
                   // Redis briefly away: tried again, as a commit is; refused (fence, mark), the batch gives up.
                   Effect.retry({
                     schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))),
-                    while: (e) => !refused(e)
+                    while: (e) => !isRefusal(e)
                   })
                 )
               )
@@ -340,8 +334,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         const lanes = new Map<string, Array<Delivery>>()
         const seen = new Set<string>()
         deliveries.forEach((d, i) => {
-          const reply = kept[i]
-          if (reply != null || seen.has(d.delivery.attempt)) return
+          if (kept[i] != null || seen.has(d.delivery.attempt)) return
           seen.add(d.delivery.attempt)
           lanes.set(d.lane, [...(lanes.get(d.lane) ?? []), d])
         })
@@ -394,8 +387,8 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         // out. The batch fails, and is decided anew where it is delivered again.
         if (decision !== undefined) {
           const { mark, fence } = decision
-          const refused = refusedBy(yield* guard([keys.stateFromLog, fence.owners], [mark, fence.field, fence.token]))
-          if (refused !== undefined) return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: refused }))
+          const refusal = refusalOf(yield* guard([keys.stateFromLog, fence.owners], [mark, fence.field, fence.token]))
+          if (refusal !== undefined) return yield* Effect.fail(refusal)
         }
         yield* publish(route.out, messages).pipe(
           Effect.timeoutFail({ duration: publishBound, onTimeout: () => kafkaFailure(new Error("events not acknowledged in time")) })
@@ -415,8 +408,8 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         const results = yield* call(() => pipeline.exec())
         const failed = results?.find(([error]) => error !== null)
         if (failed !== undefined) return yield* call(() => Promise.reject(failed[0]))
-        const refused = results?.map(([, status]) => refusedBy(status)).find((why) => why !== undefined)
-        if (refused !== undefined) return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: refused }))
+        const refusal = results?.map(([, status]) => refusalOf(status)).find((why) => why !== undefined)
+        if (refusal !== undefined) return yield* Effect.fail(refusal)
       })
 
     // A member fenced off a partition kafkajs still gives it joins its group again: it lost the partition (and

@@ -128,6 +128,17 @@ local function mark_holds(key)
 end`
 
 /**
+ * Lua: what refuses a write for a partition: nil while the owners hash (its key given) holds `token` for the
+ * partition's `field`; 'fenced' when another member owns the partition now, 'unowned' when Redis lost who does.
+ */
+const fenceRefusal = `
+local function fence_refusal(key, field, token)
+  local owner = redis.call('HGET', key, field)
+  if owner == token then return nil end
+  return owner and 'fenced' or 'unowned'
+end`
+
+/**
  * Commits one command: every check first (the state is there whole, when the store asks; commandId not accepted on
  * the entity, each Append's expected version, each Claim's key free or already the owner's), then every write, the
  * outbox entry and the inline projections. ARGV: the key that says the state is whole (0: not asked), accepted
@@ -139,10 +150,11 @@ end`
  */
 export const commitScript = `${applyViews}
 ${markHolds}
+${fenceRefusal}
 if ARGV[1] ~= '0' and not mark_holds(KEYS[tonumber(ARGV[1])]) then return {'behind'} end
 if ARGV[5] ~= '0' then
-  local owner = redis.call('HGET', KEYS[tonumber(ARGV[5])], ARGV[6])
-  if owner ~= ARGV[7] then return {owner and 'fenced' or 'unowned'} end
+  local refused = fence_refusal(KEYS[tonumber(ARGV[5])], ARGV[6], ARGV[7])
+  if refused then return {refused} end
 end
 local acc = KEYS[tonumber(ARGV[2])]
 if redis.call('HEXISTS', acc, ARGV[3]) == 1 then return {'conflict', 'commandId ' .. ARGV[3] .. ' accepted before'} end
@@ -253,11 +265,9 @@ return mark_holds(KEYS[1]) and 1 or 0`
  * partition's owner (KEYS[2], field ARGV[2]) holds `ARGV[3]`. Answers 'ok', 'behind', 'fenced' or 'unowned'. Which
  * server the mark was set on is not asked again: each commit and each rejection kept of the batch asked it.
  */
-export const guardScript = `
+export const guardScript = `${fenceRefusal}
 if ARGV[1] ~= '' and redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'behind' end
-local owner = redis.call('HGET', KEYS[2], ARGV[2])
-if owner ~= ARGV[3] then return owner and 'fenced' or 'unowned' end
-return 'ok'`
+return fence_refusal(KEYS[2], ARGV[2], ARGV[3]) or 'ok'`
 
 /**
  * Keeps replies and sends them, if the partition's owner (KEYS[1], field ARGV[1]) still holds ARGV[2] and the
@@ -269,10 +279,11 @@ return 'ok'`
  * (nothing written).
  */
 export const answerScript = `${markHolds}
+${fenceRefusal}
 if ARGV[4] ~= '' and (redis.call('GET', KEYS[2]) ~= ARGV[4] or (ARGV[5] == '1' and not mark_holds(KEYS[2]))) then return 'behind' end
 if ARGV[2] ~= '' then
-  local owner = redis.call('HGET', KEYS[1], ARGV[1])
-  if owner ~= ARGV[2] then return owner and 'fenced' or 'unowned' end
+  local refused = fence_refusal(KEYS[1], ARGV[1], ARGV[2])
+  if refused then return refused end
 end
 local decided = ARGV[2] ~= ''
 for i = 6, #ARGV, 4 do

@@ -60,11 +60,30 @@ export const fencedOff = {
   unowned: "Redis holds no owner for this partition (it lost them): the group must assign its partitions again"
 } as const
 
+const causeOf = (e: unknown) => (e as { readonly cause?: unknown } | undefined)?.cause
+
 /** Whether `e` (a PortFailure, or the Unavailable the Executor makes of it) is a write refused by its fence. */
 export const isFencedOff = (e: unknown) => {
-  const cause = (e as { readonly cause?: unknown } | undefined)?.cause
+  const cause = causeOf(e)
   return cause === fencedOff.fenced || cause === fencedOff.unowned
 }
+
+/**
+ * Whether `e` is a write Redis refused, by its fence or for lack of the log's state: the writer must not try it
+ * again (its batch is decided anew where it is delivered again), unlike Redis briefly away.
+ */
+export const isRefusal = (e: unknown) => causeOf(e) === behindTheLog || isFencedOff(e)
+
+/** The failure of a write its fence refused, and why. */
+export const fencedOffBy = (why: keyof typeof fencedOff) => new PortFailure({ dependency: "redis", cause: fencedOff[why] })
+
+/** The failure a script's status says Redis refused the write with ('behind', 'fenced', 'unowned'), if it does. */
+export const refusalOf = (status: unknown): PortFailure | undefined =>
+  status === "behind"
+    ? new PortFailure({ dependency: "redis", cause: behindTheLog })
+    : status === "fenced" || status === "unowned"
+      ? fencedOffBy(status)
+      : undefined
 
 /** Every port in Redis, with the extras the Kafka deployment builds on (projection writes, the outbox). */
 export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: RedisStoreOptions = {}) => {
@@ -110,9 +129,8 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
         commitLua(args.keys, args.args),
         (reply): Effect.Effect<ReadonlyArray<Committed>, WriteConflict | PortFailure> => {
           const [status, value] = reply as [string, string]
-          if (status === "behind") return Effect.fail(new PortFailure({ dependency: "redis", cause: behindTheLog }))
-          if (status === "fenced" || status === "unowned")
-            return Effect.fail(new PortFailure({ dependency: "redis", cause: fencedOff[status] }))
+          const refusal = refusalOf(status)
+          if (refusal !== undefined) return Effect.fail(refusal)
           if (status === "conflict") return Effect.fail(new WriteConflict({ reason: value }))
           const first = Number(value) - events.length + 1
           return Effect.succeed(withRecord(events.map((event, i): Committed => ({ ...event, position: first + i }))))
