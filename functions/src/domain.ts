@@ -1,9 +1,10 @@
 import type { Schema } from "effect"
-import type { EventHandler, Projector } from "./protocol"
+import type { EventHandler, ProcessManager, Projector } from "./protocol"
 
 // A deployment runs the handlers and projectors of many domains side by side, so their types are erased here.
 export type AnyHandler = EventHandler<any, any, any, any>
 export type AnyProjector = Projector<any>
+export type AnyProcessManager = ProcessManager<any, any>
 
 /** The rejections a handler answers with. */
 export type RejectionOf<H> = H extends EventHandler<any, any, any, infer J> ? J : never
@@ -45,6 +46,24 @@ export interface MutationApi<C = any> {
   readonly input: (args: Args, ids: NewIds) => unknown
   readonly view: string
   readonly key: (command: C) => string
+  /** For a mutation whose outcome ends after its own command (a saga run by a process manager): when it ends. */
+  readonly settles?: Settles
+}
+
+/** A document the answer waits for until it `shows` what the mutation did. */
+export interface Sight {
+  readonly view: string
+  readonly key: string
+  readonly shows: (doc: Doc) => boolean
+}
+
+/**
+ * When a mutation that starts a saga answers: once the answer's document says it `ended`, and the documents
+ * `alsoIn` names (read from that document) show it too; TIMEOUT when that takes longer than a command may.
+ */
+export interface Settles {
+  readonly ended: (doc: Doc) => boolean
+  readonly alsoIn?: (doc: Doc) => ReadonlyArray<Sight>
 }
 
 /** A query: its arguments, decoded by `args`, name the document `key` in `view` (null when there is none). */
@@ -98,6 +117,8 @@ export interface Domain {
   readonly name: string
   readonly handlers: ReadonlyArray<AnyHandler>
   readonly projectors: ReadonlyArray<AnyProjector>
+  /** What reacts to its events by sending commands; a deployment runs each once in effect, checkpointed. */
+  readonly processManagers?: ReadonlyArray<AnyProcessManager>
   /** The views the projectors write and the API reads. */
   readonly views: ReadonlyArray<string>
   readonly api: Api

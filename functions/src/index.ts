@@ -24,3 +24,7 @@ export {
   type InviteLookup
 } from "./invite-customer/invite"
 export { inviteCustomer } from "./invite-customer"
+export * from "./wallet/transfers"
+export { transferProcess } from "./transfer/process"
+export { transferProjector, transfersView } from "./transfer/view"
+export { transfer } from "./transfer"

@@ -82,3 +82,16 @@ export const View = {
   patch: (view: string, key: string, fields: Doc): ViewChange => ({ _tag: "Patch", view, key, fields }),
   add: (view: string, key: string, order: number, item: Doc): ViewChange => ({ _tag: "Add", view, key, order, item })
 }
+
+/**
+ * A process manager, the mirror of an event handler: it reads an event and sends the commands that follow from it
+ * (a transfer's credit after its debit), to the handler that reads its `writes` channel. `react` is pure, so a redelivered event sends the same commands; the shell
+ * derives each command's commandId from the event that caused it, which makes sending them again change nothing.
+ * It keeps no state of its own: the events it reads carry what it needs. `reads`/`writes` name its channels.
+ */
+export interface ProcessManager<E, C> {
+  readonly name: string
+  readonly reads: string
+  readonly writes: string
+  readonly react: (event: StoredEvent<E>) => ReadonlyArray<C>
+}

@@ -56,6 +56,8 @@ type Transaction {
   balanceAfter: Int!
   commandId: ID!
   at: DateTime!
+  "The transfer this transaction is a step of (its debit, its credit, or its refund); null for credit and debit."
+  transferId: ID
 }
 `
 

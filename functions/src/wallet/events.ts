@@ -1,4 +1,5 @@
 import { Schema } from "effect"
+import { TransferCompleted, TransferDeclined, TransferReceived, TransferRefunded, TransferSent } from "./transfers"
 
 export const WalletOpened = Schema.TaggedStruct("WalletOpened", { walletId: Schema.String, owner: Schema.String })
 export type WalletOpened = typeof WalletOpened.Type
@@ -17,5 +18,14 @@ export const WalletDebited = Schema.TaggedStruct("WalletDebited", {
 })
 export type WalletDebited = typeof WalletDebited.Type
 
-export const WalletEvent = Schema.Union(WalletOpened, WalletCredited, WalletDebited)
+export const WalletEvent = Schema.Union(
+  WalletOpened,
+  WalletCredited,
+  WalletDebited,
+  TransferSent,
+  TransferReceived,
+  TransferDeclined,
+  TransferCompleted,
+  TransferRefunded
+)
 export type WalletEvent = typeof WalletEvent.Type

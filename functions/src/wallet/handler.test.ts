@@ -34,7 +34,7 @@ describe("wallet lookup and write", () => {
   it.effect("given a credit, when looking up, then the wallet's stream is read with the WalletState schema", () =>
     Effect.gen(function* () {
       const asked: Array<string> = []
-      const snapshot = { version: 3, state: { walletId: "w", owner: "Ann", balance: 7 } }
+      const snapshot = { version: 3, state: { walletId: "w", owner: "Ann", balance: 7, outgoing: 0 } }
       const looked = yield* walletHandler
         .lookup({ _tag: "Credit", walletId: "w", amount: 1 }, envelope)
         .pipe(Effect.provideService(EntityStates, statesOf({ "wallet-w": snapshot }, asked)), Effect.provideService(UniqueIndex, noIndex))
@@ -48,7 +48,7 @@ describe("wallet lookup and write", () => {
       const ops = yield* decideAndWrite({ _tag: "OpenWallet", walletId: "w", owner: "Ann" }, {})
       expect(ops).toStrictEqual([
         { _tag: "Append", stream: "wallet-w", expectedVersion: 0, events: [{ _tag: "WalletOpened", walletId: "w", owner: "Ann" }] },
-        { _tag: "SaveState", stream: "wallet-w", version: 1, schema: WalletState, state: { walletId: "w", owner: "Ann", balance: 0 } }
+        { _tag: "SaveState", stream: "wallet-w", version: 1, schema: WalletState, state: { walletId: "w", owner: "Ann", balance: 0, outgoing: 0 } }
       ])
     })
   )
@@ -57,7 +57,7 @@ describe("wallet lookup and write", () => {
     Effect.gen(function* () {
       const ops = yield* decideAndWrite(
         { _tag: "Debit", walletId: "w", amount: 40 },
-        { "wallet-w": { version: 4, state: { walletId: "w", owner: "Ann", balance: 100 } } }
+        { "wallet-w": { version: 4, state: { walletId: "w", owner: "Ann", balance: 100, outgoing: 0 } } }
       )
       expect(ops).toStrictEqual([
         {
@@ -66,7 +66,7 @@ describe("wallet lookup and write", () => {
           expectedVersion: 4,
           events: [{ _tag: "WalletDebited", walletId: "w", amount: 40, balanceAfter: 60 }]
         },
-        { _tag: "SaveState", stream: "wallet-w", version: 5, schema: WalletState, state: { walletId: "w", owner: "Ann", balance: 60 } }
+        { _tag: "SaveState", stream: "wallet-w", version: 5, schema: WalletState, state: { walletId: "w", owner: "Ann", balance: 60, outgoing: 0 } }
       ])
     })
   )

@@ -9,7 +9,7 @@ import { evolve, fold, maxBalance, type WalletState } from "./state"
 
 const none: WalletLookup = Option.none()
 /** A wallet "w" that has folded `version` events and holds `balance`. */
-const walletWith = (balance: number, version = 2): WalletLookup => Option.some({ version, state: { walletId: "w", owner: "Ann", balance } })
+const walletWith = (balance: number, version = 2): WalletLookup => Option.some({ version, state: { walletId: "w", owner: "Ann", balance, outgoing: 0 } })
 
 const open = (walletId = "w", owner = "Ann"): WalletCommand => ({ _tag: "OpenWallet", walletId, owner })
 const credit = (amount: number, walletId = "w"): WalletCommand => ({ _tag: "Credit", walletId, amount })
@@ -102,28 +102,30 @@ describe("wallet evolve and fold", () => {
   const debited = (amount: number, balanceAfter: number): WalletEvent => ({ _tag: "WalletDebited", walletId: "w", amount, balanceAfter })
 
   it("given no state, when WalletOpened, then the wallet with its owner and balance 0", () => {
-    expect(evolve(undefined, opened)).toStrictEqual<WalletState>({ walletId: "w", owner: "Ann", balance: 0 })
+    expect(evolve(undefined, opened)).toStrictEqual<WalletState>({ walletId: "w", owner: "Ann", balance: 0, outgoing: 0 })
   })
 
   it("given a balance of 100, when WalletCredited of 50, then balance 150 and the owner kept", () => {
-    expect(evolve({ walletId: "w", owner: "Ann", balance: 100 }, credited(50, 150))).toStrictEqual({
+    expect(evolve({ walletId: "w", owner: "Ann", balance: 100, outgoing: 0 }, credited(50, 150))).toStrictEqual({
       walletId: "w",
       owner: "Ann",
-      balance: 150
+      balance: 150,
+      outgoing: 0
     })
   })
 
   it("given a balance of 100, when WalletDebited of 30, then balance 70", () => {
-    expect(evolve({ walletId: "w", owner: "Ann", balance: 100 }, debited(30, 70))).toStrictEqual({
+    expect(evolve({ walletId: "w", owner: "Ann", balance: 100, outgoing: 0 }, debited(30, 70))).toStrictEqual({
       walletId: "w",
       owner: "Ann",
-      balance: 70
+      balance: 70,
+      outgoing: 0
     })
   })
 
   it("given no events, when folding, then the state is unchanged", () => {
     expect(fold(undefined, [])).toBeUndefined()
-    const state = { walletId: "w", owner: "Ann", balance: 5 }
+    const state = { walletId: "w", owner: "Ann", balance: 5, outgoing: 0 }
     expect(fold(state, [])).toBe(state)
   })
 
@@ -131,7 +133,8 @@ describe("wallet evolve and fold", () => {
     expect(fold(undefined, [opened, credited(100, 100), debited(30, 70), credited(5, 75)])).toStrictEqual({
       walletId: "w",
       owner: "Ann",
-      balance: 75
+      balance: 75,
+      outgoing: 0
     })
   })
 
@@ -143,6 +146,6 @@ describe("wallet evolve and fold", () => {
   it("given the events operate decided, when folding them into the looked-up state, then the balance is the events' balanceAfter", () => {
     const decided = operate(debit(40), walletWith(100))
     if (Either.isLeft(decided)) throw new Error("debit refused")
-    expect(fold({ walletId: "w", owner: "Ann", balance: 100 }, decided.right)?.balance).toBe(60)
+    expect(fold({ walletId: "w", owner: "Ann", balance: 100, outgoing: 0 }, decided.right)?.balance).toBe(60)
   })
 })
