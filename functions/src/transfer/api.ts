@@ -95,15 +95,24 @@ export const transferApi: Api = {
   }
 }
 
-const TRANSFER = "mutation ($from: ID!, $to: ID!, $amount: Int!) { transfer(fromWalletId: $from, toWalletId: $to, amount: $amount) { amount status failure } }"
+const TRANSFER =
+  "mutation ($from: ID!, $to: ID!, $amount: Int!) { transfer(fromWalletId: $from, toWalletId: $to, amount: $amount) { amount status failure } }"
 const WALLET = "query ($id: ID!) { wallet(id: $id) { balance transactions { items { kind amount } } } }"
 
 export const transferExamples: ReadonlyArray<Example> = [
   {
     name: "a transfer moves money between two wallets, and one to a wallet never opened is refunded",
     steps: (run) => [
-      { query: 'mutation ($id: ID) { openWallet(owner: "Ada", id: $id) { id } }', variables: { id: `${run}-from` }, data: { openWallet: { id: `${run}-from` } } },
-      { query: 'mutation ($id: ID) { openWallet(owner: "Bo", id: $id) { id } }', variables: { id: `${run}-to` }, data: { openWallet: { id: `${run}-to` } } },
+      {
+        query: 'mutation ($id: ID) { openWallet(owner: "Ada", id: $id) { id } }',
+        variables: { id: `${run}-from` },
+        data: { openWallet: { id: `${run}-from` } }
+      },
+      {
+        query: 'mutation ($id: ID) { openWallet(owner: "Bo", id: $id) { id } }',
+        variables: { id: `${run}-to` },
+        data: { openWallet: { id: `${run}-to` } }
+      },
       {
         query: "mutation ($id: ID!) { credit(walletId: $id, amount: 100) { balance } }",
         variables: { id: `${run}-from` },
@@ -137,7 +146,11 @@ export const transferExamples: ReadonlyArray<Example> = [
           }
         }
       },
-      { query: WALLET, variables: { id: `${run}-to` }, data: { wallet: { balance: 30, transactions: { items: [{ kind: "CREDIT", amount: 30 }] } } } }
+      {
+        query: WALLET,
+        variables: { id: `${run}-to` },
+        data: { wallet: { balance: 30, transactions: { items: [{ kind: "CREDIT", amount: 30 }] } } }
+      }
     ]
   }
 ]

@@ -18,7 +18,11 @@ describe("the transfer's process manager", () => {
   })
 
   it("given the source was debited, when it reacts, then it sends the destination's credit", () => {
-    const sent = stored({ _tag: "TransferSent", walletId: "a", transferId: "t1", toWalletId: "b", amount: 30, balanceAfter: 70 }, "wallet-a", 3)
+    const sent = stored(
+      { _tag: "TransferSent", walletId: "a", transferId: "t1", toWalletId: "b", amount: 30, balanceAfter: 70 },
+      "wallet-a",
+      3
+    )
     expect(transferProcess.react(sent)).toStrictEqual([
       { _tag: "ReceiveTransfer", walletId: "b", transferId: "t1", fromWalletId: "a", amount: 30 }
     ])
@@ -47,7 +51,11 @@ describe("the transfer's process manager", () => {
   })
 
   it("given the same event delivered twice, when it reacts, then it sends the same commands (the shell makes them one)", () => {
-    const sent = stored({ _tag: "TransferSent", walletId: "a", transferId: "t1", toWalletId: "b", amount: 30, balanceAfter: 70 }, "wallet-a", 3)
+    const sent = stored(
+      { _tag: "TransferSent", walletId: "a", transferId: "t1", toWalletId: "b", amount: 30, balanceAfter: 70 },
+      "wallet-a",
+      3
+    )
     expect(transferProcess.react(sent)).toStrictEqual(transferProcess.react(sent))
   })
 

@@ -28,9 +28,13 @@ export const transferProjector: Projector<WalletEvent> = {
           })
         ]
       case "TransferCompleted":
-        return [View.patch(transfersView, event.transferId, { status: "COMPLETED", endedAt: at, endedVersion: version, credited: event.credited })]
+        return [
+          View.patch(transfersView, event.transferId, { status: "COMPLETED", endedAt: at, endedVersion: version, credited: event.credited })
+        ]
       case "TransferRefunded":
-        return [View.patch(transfersView, event.transferId, { status: "FAILED", failure: event.reason, endedAt: at, endedVersion: version })]
+        return [
+          View.patch(transfersView, event.transferId, { status: "FAILED", failure: event.reason, endedAt: at, endedVersion: version })
+        ]
       default:
         return []
     }

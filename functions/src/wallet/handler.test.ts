@@ -48,7 +48,13 @@ describe("wallet lookup and write", () => {
       const ops = yield* decideAndWrite({ _tag: "OpenWallet", walletId: "w", owner: "Ann" }, {})
       expect(ops).toStrictEqual([
         { _tag: "Append", stream: "wallet-w", expectedVersion: 0, events: [{ _tag: "WalletOpened", walletId: "w", owner: "Ann" }] },
-        { _tag: "SaveState", stream: "wallet-w", version: 1, schema: WalletState, state: { walletId: "w", owner: "Ann", balance: 0, outgoing: 0 } }
+        {
+          _tag: "SaveState",
+          stream: "wallet-w",
+          version: 1,
+          schema: WalletState,
+          state: { walletId: "w", owner: "Ann", balance: 0, outgoing: 0 }
+        }
       ])
     })
   )
@@ -66,7 +72,13 @@ describe("wallet lookup and write", () => {
           expectedVersion: 4,
           events: [{ _tag: "WalletDebited", walletId: "w", amount: 40, balanceAfter: 60 }]
         },
-        { _tag: "SaveState", stream: "wallet-w", version: 5, schema: WalletState, state: { walletId: "w", owner: "Ann", balance: 60, outgoing: 0 } }
+        {
+          _tag: "SaveState",
+          stream: "wallet-w",
+          version: 5,
+          schema: WalletState,
+          state: { walletId: "w", owner: "Ann", balance: 60, outgoing: 0 }
+        }
       ])
     })
   )

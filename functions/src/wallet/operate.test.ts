@@ -9,7 +9,8 @@ import { evolve, fold, maxBalance, type WalletState } from "./state"
 
 const none: WalletLookup = Option.none()
 /** A wallet "w" that has folded `version` events and holds `balance`. */
-const walletWith = (balance: number, version = 2): WalletLookup => Option.some({ version, state: { walletId: "w", owner: "Ann", balance, outgoing: 0 } })
+const walletWith = (balance: number, version = 2): WalletLookup =>
+  Option.some({ version, state: { walletId: "w", owner: "Ann", balance, outgoing: 0 } })
 
 const open = (walletId = "w", owner = "Ann"): WalletCommand => ({ _tag: "OpenWallet", walletId, owner })
 const credit = (amount: number, walletId = "w"): WalletCommand => ({ _tag: "Credit", walletId, amount })

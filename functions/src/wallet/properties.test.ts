@@ -164,7 +164,12 @@ describe("wallet properties", () => {
             if (event._tag === "WalletOpened") return []
             running += event._tag === "WalletCredited" ? event.amount : -event.amount
             const kind = event._tag === "WalletCredited" ? "CREDIT" : "DEBIT"
-            return [[version, { id: `${name}@${version}`, kind, amount: event.amount, balanceAfter: running, commandId, at, transferId: null }] as const]
+            return [
+              [
+                version,
+                { id: `${name}@${version}`, kind, amount: event.amount, balanceAfter: running, commandId, at, transferId: null }
+              ] as const
+            ]
           })
           expect(views.items(transactionsView, walletId)).toStrictEqual(expected)
         }

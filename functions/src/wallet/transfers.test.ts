@@ -32,7 +32,10 @@ describe("a transfer's steps on one wallet", () => {
     })
 
     it("given a source with 20, when sending 30, then InsufficientFunds with the balance and the amount", () => {
-      assertEquals(operate(send(30), walletWith(20, 0, "a")), Either.left(new InsufficientFunds({ walletId: "a", balance: 20, amount: 30 })))
+      assertEquals(
+        operate(send(30), walletWith(20, 0, "a")),
+        Either.left(new InsufficientFunds({ walletId: "a", balance: 20, amount: 30 }))
+      )
     })
 
     it("given no source, when sending, then WalletNotFound", () => {
@@ -40,7 +43,13 @@ describe("a transfer's steps on one wallet", () => {
     })
 
     it("given a transfer to the source itself, when decoded, then it is refused as bad input", () => {
-      const decoded = Schema.decodeUnknownEither(SendTransfer)({ _tag: "SendTransfer", walletId: "a", transferId: "t", toWalletId: "a", amount: 1 })
+      const decoded = Schema.decodeUnknownEither(SendTransfer)({
+        _tag: "SendTransfer",
+        walletId: "a",
+        transferId: "t",
+        toWalletId: "a",
+        amount: 1
+      })
       expect(Either.isLeft(decoded)).toBe(true)
     })
 
