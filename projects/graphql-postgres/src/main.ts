@@ -1,5 +1,5 @@
 import { Config, Effect, Layer } from "effect"
-import { CommandBus, Executor, Logging } from "@low/core"
+import { CommandBus, Executor, Logging, partsOf } from "@low/core"
 import { runServer, serve, serverConfig, type ServerOptions } from "@low/graphql"
 import { Pg, PostgresStore, rebuildViews } from "@low/postgres"
 import { domains } from "./domains"
@@ -18,7 +18,7 @@ export interface GraphqlPostgresOptions extends ServerOptions {
 export const GraphqlPostgres = ({ databaseUrl, ...server }: GraphqlPostgresOptions) =>
   serve(server).pipe(
     Layer.provide(CommandBus.direct),
-    Layer.provide(Executor.layer({ inlineProjectors: server.domains.flatMap((d) => d.projectors) })),
+    Layer.provide(Executor.layer({ inlineProjectors: partsOf(server.domains).projectors })),
     Layer.provide(PostgresStore.layer({ connectionString: databaseUrl }))
   )
 
@@ -36,8 +36,6 @@ export const main = () =>
 export const rebuild = () =>
   Effect.runPromise(
     Effect.flatMap(databaseUrlConfig, (databaseUrl) =>
-      Effect.flatMap(Pg, (pg) =>
-        rebuildViews(pg, { handlers: domains.flatMap((d) => d.handlers), projectors: domains.flatMap((d) => d.projectors) })
-      ).pipe(Effect.provide(Pg.layer({ connectionString: databaseUrl })))
+      Effect.flatMap(Pg, (pg) => rebuildViews(pg, partsOf(domains))).pipe(Effect.provide(Pg.layer({ connectionString: databaseUrl })))
     ).pipe(Effect.provide(Logging))
   )

@@ -103,7 +103,9 @@ describe("GraphiQL at GET /graphql", () => {
       )
 
     // One tab per domain, each opening with the domain's playground.
-    await expect.poll(() => page.locator(".graphiql-tab").allInnerTexts(), { timeout: 30_000 }).toEqual(["OpenWallet", "InviteCustomer"])
+    await expect
+      .poll(() => page.locator(".graphiql-tab").allInnerTexts(), { timeout: 30_000 })
+      .toEqual(["OpenWallet", "InviteCustomer", "OpenBo"])
     await expect.poll(() => editorText(".graphiql-query-editor"), { timeout: 30_000 }).toContain("mutation OpenWallet {")
 
     // Replace the document with a query of the wallet opened above, and run it.
@@ -115,7 +117,9 @@ describe("GraphiQL at GET /graphql", () => {
     await page.keyboard.type(query)
     await expect.poll(() => editorText(".graphiql-query-editor"), { timeout: 30_000 }).toBe(query)
     // GraphiQL has taken the new document's operation (the tab bears its name): Ctrl+Enter runs ReadBack.
-    await expect.poll(() => page.locator(".graphiql-tab").allInnerTexts(), { timeout: 30_000 }).toEqual(["ReadBack", "InviteCustomer"])
+    await expect
+      .poll(() => page.locator(".graphiql-tab").allInnerTexts(), { timeout: 30_000 })
+      .toEqual(["ReadBack", "InviteCustomer", "OpenBo"])
     await page.keyboard.press("ControlOrMeta+Enter")
 
     await expect.poll(() => editorText(".graphiql-response"), { timeout: 30_000 }).toContain(`"owner": "${owner}"`)

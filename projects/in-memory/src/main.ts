@@ -1,17 +1,12 @@
 import { Effect, Layer } from "effect"
-import { Executor, Health, InProcessEventSystem, MemoryStore } from "@low/core"
+import { Executor, Health, InProcessEventSystem, MemoryStore, partsOf } from "@low/core"
 import { runServer, serve, serverConfig, type ServerOptions } from "@low/graphql"
 import { domains } from "./domains"
 
 /** Everything in one process: memory ports, the in-process event system, the GraphQL server. */
 export const InMemory = (server: ServerOptions) =>
   serve(server).pipe(
-    Layer.provide(
-      InProcessEventSystem({
-        handlers: server.domains.flatMap((d) => d.handlers),
-        projectors: server.domains.flatMap((d) => d.projectors)
-      })
-    ),
+    Layer.provide(InProcessEventSystem(partsOf(server.domains))),
     Layer.provide(Executor.layer()),
     Layer.provideMerge(MemoryStore.layer),
     Layer.provide(Health.none)

@@ -67,7 +67,10 @@ describe("Executor", () => {
           }
         ]
       })
-      expect(yield* written).toStrictEqual({ state: { version: 1, state: { walletId: "w", owner: "Ann", balance: 0 } }, events: 1 })
+      expect(yield* written).toStrictEqual({
+        state: { version: 1, state: { walletId: "w", owner: "Ann", balance: 0, outgoing: 0 } },
+        events: 1
+      })
     }).pipe(Effect.provide(executor()))
   )
 
@@ -219,7 +222,7 @@ describe("Executor", () => {
           yield* TestClock.adjust("1 second")
           expect((yield* Fiber.join(running))._tag).toBe("Applied")
           expect(control.commits).toBe(3)
-          expect((yield* written).state).toStrictEqual({ version: 3, state: { walletId: "w", owner: "Ann", balance: 0 } })
+          expect((yield* written).state).toStrictEqual({ version: 3, state: { walletId: "w", owner: "Ann", balance: 0, outgoing: 0 } })
         }).pipe(Effect.provide(executor({ conflictRetries: everySecond }, layer)))
       }
     )
@@ -300,7 +303,7 @@ describe("Executor", () => {
                   stream: "wallet-w",
                   version: 3,
                   schema: WalletState,
-                  state: { walletId: "w", owner: "Ann", balance: 20 }
+                  state: { walletId: "w", owner: "Ann", balance: 20, outgoing: 0 }
                 }
               ]
             })
@@ -388,7 +391,10 @@ describe("Executor", () => {
         expect(refused).toHaveLength(500)
         // Each refusal saw an empty wallet: the debits were decided one after another.
         for (const r of refused) assertEquals(r, new InsufficientFunds({ walletId: "w", balance: 0, amount: 1 }))
-        expect(yield* written).toStrictEqual({ state: { version: 502, state: { walletId: "w", owner: "Ann", balance: 0 } }, events: 502 })
+        expect(yield* written).toStrictEqual({
+          state: { version: 502, state: { walletId: "w", owner: "Ann", balance: 0, outgoing: 0 } },
+          events: 502
+        })
       }).pipe(Effect.provide(executor()))
     )
 
@@ -464,7 +470,7 @@ describe("Executor", () => {
           const store = yield* MemoryStore
           for (const [i, walletId] of ids.entries()) {
             const state = yield* store.ports.states.get(`wallet-${walletId}`, WalletState)
-            expect(state).toStrictEqual(Option.some({ version: 2, state: { walletId, owner: walletId, balance: i + 1 } }))
+            expect(state).toStrictEqual(Option.some({ version: 2, state: { walletId, owner: walletId, balance: i + 1, outgoing: 0 } }))
           }
           expect(store.log.filter((e) => e.stream === "wallet-w7").map((e) => e.event._tag)).toStrictEqual([
             "WalletOpened",

@@ -31,3 +31,4 @@ export {
   type Observed,
   type Total
 } from "./metrics"
+export { commandIdCausedBy, dispatcherOf, envelopeOf, partsOf, type Dispatch } from "./process-manager"

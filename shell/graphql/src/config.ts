@@ -74,7 +74,12 @@ export interface ServerOptions {
   readonly cors?: Partial<CorsOptions>
   /** Whether GET /graphql in a browser serves GraphiQL (a page of some 9 MB); true unless told. */
   readonly graphiql?: boolean
+  /** How long a mutation that starts a saga waits for its end before it answers TIMEOUT. */
+  readonly commandTimeoutMs?: number
 }
+
+/** What `commandTimeoutMs` is unless told. */
+export const defaultCommandTimeoutMs = 10_000
 
 const positive = (name: string, fallback: number) =>
   Config.integer(name).pipe(Config.validate({ message: "a whole number above 0", validation: (n) => n > 0 }), Config.withDefault(fallback))
@@ -101,6 +106,7 @@ export const portConfig = Config.integer("PORT").pipe(Config.withDefault(4000))
  * | `HTTP_MAX_BODY_BYTES`, `HTTP_HEADERS_TIMEOUT_MS`, `HTTP_REQUEST_TIMEOUT_MS`, `HTTP_KEEP_ALIVE_TIMEOUT_MS`, `HTTP_MAX_CONNECTIONS`, `HTTP_DRAIN_TIMEOUT_MS` | see `defaultHttpLimits` |
  * | `CORS_ORIGINS` (comma-separated), `CORS_CREDENTIALS` | none, false |
  * | `GRAPHIQL` | true |
+ * | `COMMAND_TIMEOUT_MS` | 10000 |
  */
 export const serverConfig: Config.Config<Omit<ServerOptions, "domains">> = Config.all({
   port: portConfig,
@@ -122,6 +128,7 @@ export const serverConfig: Config.Config<Omit<ServerOptions, "domains">> = Confi
     drainTimeoutMs: positive("HTTP_DRAIN_TIMEOUT_MS", defaultHttpLimits.drainTimeoutMs)
   }),
   graphiql: Config.boolean("GRAPHIQL").pipe(Config.withDefault(true)),
+  commandTimeoutMs: positive("COMMAND_TIMEOUT_MS", defaultCommandTimeoutMs),
   cors: Config.all({
     origins: Config.array(
       Config.string().pipe(

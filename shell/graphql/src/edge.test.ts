@@ -44,7 +44,8 @@ describe("server options from the environment", () => {
         limits: defaultDocumentLimits,
         http: defaultHttpLimits,
         cors: { origins: [], credentials: false },
-        graphiql: true
+        graphiql: true,
+        commandTimeoutMs: 10_000
       })
     )
   })
@@ -67,7 +68,8 @@ describe("server options from the environment", () => {
       HTTP_DRAIN_TIMEOUT_MS: "6000",
       CORS_ORIGINS: "https://a.example,https://b.example",
       CORS_CREDENTIALS: "true",
-      GRAPHIQL: "false"
+      GRAPHIQL: "false",
+      COMMAND_TIMEOUT_MS: "7000"
     })
     expect(read).toStrictEqual(
       Either.right({
@@ -83,7 +85,8 @@ describe("server options from the environment", () => {
           drainTimeoutMs: 6000
         },
         cors: { origins: ["https://a.example", "https://b.example"], credentials: true },
-        graphiql: false
+        graphiql: false,
+        commandTimeoutMs: 7000
       })
     )
   })

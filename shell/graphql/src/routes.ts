@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from "node:crypto"
-import { type Cause, type Clock, Context, Effect, Either, Option, Schema } from "effect"
-import { type BadInput, CommandBus, Views } from "@low/core"
-import type { Args, Doc, Envelope, MutationApi, NewIds, PageApi, QueryApi } from "@low/functions"
+import { type Cause, type Clock, Context, Effect, Either, Option, Schedule, Schema } from "effect"
+import { type BadInput, CommandBus, Timeout, Views } from "@low/core"
+import type { Args, Doc, Envelope, MutationApi, NewIds, PageApi, PortFailure, QueryApi, Settles, Sight } from "@low/functions"
 import { decodeArgs, decodeCommandId, decodeCursor, encodeCursor } from "./arguments"
 import { type CommandMeter, meterOf } from "./command-metrics"
 
@@ -37,6 +37,40 @@ const viewAfter = (views: Views["Type"], name: string, key: string) =>
     Option.isSome(found) ? Effect.succeed(found.value) : Effect.dieMessage(`${name}/${key} missing after its command was accepted`)
   )
 
+/** How the mutations of a server answer. */
+export interface MutationOptions {
+  /** How long a mutation that starts a saga waits for its end (10 s unless told). */
+  readonly settleWithinMs?: number
+}
+
+const notYet = { _tag: "NotYet" } as const
+
+// A saga's steps take a few commits each: asked often at first, then every 50 ms.
+const polling = Schedule.exponential("2 millis", 1.5).pipe(Schedule.union(Schedule.spaced("50 millis")))
+
+/** Reads a document until it shows what `sight` looks for. */
+const seen = (views: Views["Type"], sight: Sight): Effect.Effect<Doc, PortFailure> =>
+  views.doc(sight.view, sight.key).pipe(
+    Effect.flatMap((found) => (Option.isSome(found) && sight.shows(found.value) ? Effect.succeed(found.value) : Effect.fail(notYet))),
+    Effect.retry({ schedule: polling, while: (e) => e === notYet }),
+    // The polling never stops by itself (the caller's timeout does): "not yet" cannot come out of it.
+    Effect.catchIf(
+      (e): e is typeof notYet => e === notYet,
+      () => Effect.never
+    )
+  )
+
+/**
+ * The answer of a mutation that starts a saga: its document once it says the saga `ended`, after every document
+ * it names shows the end too; TIMEOUT past `within` (the saga still runs to its end).
+ */
+const settled = (views: Views["Type"], settles: Settles, view: string, key: string, commandId: string, within: number) =>
+  Effect.gen(function* () {
+    const doc = yield* seen(views, { view, key, shows: settles.ended })
+    yield* Effect.forEach(settles.alsoIn?.(doc) ?? [], (sight) => seen(views, sight), { concurrency: "unbounded", discard: true })
+    return doc
+  }).pipe(Effect.timeoutFail({ duration: within, onTimeout: () => new Timeout({ commandId }) }))
+
 /** A mutation refused before any effect runs: counted now, and answered with `error`. */
 const refused = (meter: CommandMeter, started: number, error: BadInput): Routed<never> => {
   meter.count(error._tag, started)
@@ -49,7 +83,7 @@ const refused = (meter: CommandMeter, started: number, error: BadInput): Routed<
  * arguments are decoded on the spot (a bad one fails before any effect runs), then the clock and both services
  * are read in two steps. Its outcome and time to answer are counted by handler (see `command-metrics`).
  */
-export const routeMutation = (api: MutationApi, args: Args): Routed<Doc> => {
+export const routeMutation = (api: MutationApi, args: Args, options: MutationOptions = {}): Routed<Doc> => {
   const started = performance.now()
   const meter = meterOf(api.handler)
   const given = decodeCommandId(args["commandId"])
@@ -62,12 +96,17 @@ export const routeMutation = (api: MutationApi, args: Args): Routed<Doc> => {
   const command = decided.right
   const effect = Effect.clockWith((clock) =>
     Effect.contextWithEffect((services: Context.Context<RouteServices>) =>
-      Effect.flatMap(Context.get(services, CommandBus).send(api.handler, command, envelopeFor(clock, commandId)), (outcome) =>
-        Effect.map(viewAfter(Context.get(services, Views), api.view, api.key(command)), (doc) => {
+      Effect.flatMap(Context.get(services, CommandBus).send(api.handler, command, envelopeFor(clock, commandId)), (outcome) => {
+        const views = Context.get(services, Views)
+        const answer =
+          api.settles === undefined
+            ? viewAfter(views, api.view, api.key(command))
+            : settled(views, api.settles, api.view, api.key(command), commandId, options.settleWithinMs ?? 10_000)
+        return Effect.map(answer, (doc) => {
           meter.count(outcome._tag, started)
           return doc
         })
-      )
+      })
     )
   )
   return { effect, commandId, failed: (cause) => meter.failed(cause, started) }

@@ -2,7 +2,7 @@ import type { Tracer } from "effect"
 import { GraphQLScalarType, Kind, parse, type DocumentNode } from "graphql"
 import type { Args, Doc, Domain } from "@low/functions"
 import { machineryTags, type ErrorAnswers } from "./errors"
-import { routeMutation, routePage, routeQuery, type Routed } from "./routes"
+import { routeMutation, routePage, routeQuery, type MutationOptions, type Routed } from "./routes"
 
 /** What every domain's slice may use besides its own types. */
 const base = "scalar DateTime"
@@ -79,7 +79,7 @@ const check = (domain: Domain, served: Map<string, string>) => {
  * The GraphQL schema of a list of domains: their SDL slices merged, and a resolver for each field their APIs serve.
  * `run` runs each resolver's route.
  */
-export const schemaOf = (domains: ReadonlyArray<Domain>, run: Run) => {
+export const schemaOf = (domains: ReadonlyArray<Domain>, run: Run, options: MutationOptions = {}) => {
   const served = new Map<string, string>()
   const resolvers: Record<string, Record<string, Resolver> | GraphQLScalarType> = { DateTime }
   const add = (type: string, field: string, resolve: Resolver) => {
@@ -92,7 +92,7 @@ export const schemaOf = (domains: ReadonlyArray<Domain>, run: Run) => {
     const answers = domain.errors
     for (const [field, api] of Object.entries(mutations)) {
       const name = `Mutation.${field}`
-      add("Mutation", field, (_, args, context) => run(routeMutation(api, args), answers, name, context))
+      add("Mutation", field, (_, args, context) => run(routeMutation(api, args, options), answers, name, context))
     }
     for (const [field, api] of Object.entries(queries)) {
       const name = `Query.${field}`

@@ -2,7 +2,14 @@ import { Context, Effect, Exit, Runtime } from "effect"
 import { spanOptions, Tracing } from "@low/core"
 import { createSchema, createYoga, type CORSOptions, type Plugin } from "graphql-yoga"
 import { useBodyLimit } from "./body-limit"
-import { type CorsOptions, defaultCors, defaultDocumentLimits, defaultHttpLimits, type ServerOptions } from "./config"
+import {
+  type CorsOptions,
+  defaultCommandTimeoutMs,
+  defaultCors,
+  defaultDocumentLimits,
+  defaultHttpLimits,
+  type ServerOptions
+} from "./config"
 import { useDocumentCache } from "./document-cache"
 import { answerFailure } from "./errors"
 import { checkPlaygrounds, graphiqlOptions, graphiqlPage } from "./graphiql"
@@ -30,7 +37,14 @@ const useVaryOrigin = (): Plugin => ({
 /** A graphql-yoga server for the API of the options' domains, resolving through the command bus and the views. */
 export const makeYoga = (
   runtime: Runtime.Runtime<RouteServices>,
-  { domains, limits, http, cors, graphiql: served = true }: Pick<ServerOptions, "domains" | "limits" | "http" | "cors" | "graphiql">
+  {
+    domains,
+    limits,
+    http,
+    cors,
+    graphiql: served = true,
+    commandTimeoutMs = defaultCommandTimeoutMs
+  }: Pick<ServerOptions, "domains" | "limits" | "http" | "cors" | "graphiql" | "commandTimeoutMs">
 ) => {
   const exitOf = Runtime.runPromiseExit(runtime)
   const runFailure = Runtime.runPromise(runtime)
@@ -54,7 +68,7 @@ export const makeYoga = (
       return runFailure(answerFailure(exit.cause, answers, routed.commandId)).then((error) => Promise.reject(error))
     })
 
-  const schema = createSchema(schemaOf(domains, run))
+  const schema = createSchema(schemaOf(domains, run, { settleWithinMs: commandTimeoutMs }))
   checkPlaygrounds(schema, domains)
   const graphiql = graphiqlOptions(domains)
   const corsOptions = { ...defaultCors, ...cors }

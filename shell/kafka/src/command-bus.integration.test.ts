@@ -61,6 +61,6 @@ describe("kafka command bus", () => {
     expect(result.waited).toBeGreaterThanOrEqual(1_000)
     expect(result.waited).toBeLessThan(5_000)
     expect(result.retried).toStrictEqual({ _tag: "Duplicate" })
-    expect(result.state).toStrictEqual(Option.some({ version: 1, state: { walletId: "w-late", owner: "Ada", balance: 0 } }))
+    expect(result.state).toStrictEqual(Option.some({ version: 1, state: { walletId: "w-late", owner: "Ada", balance: 0, outgoing: 0 } }))
   })
 })

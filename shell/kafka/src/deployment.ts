@@ -1,6 +1,6 @@
 import { Effect, Layer } from "effect"
 import type { Domain } from "@low/functions"
-import { Executor } from "@low/core"
+import { Executor, partsOf as runnable } from "@low/core"
 import { Health } from "@low/core"
 import { RedisClient, redisHealth, redisRestartLoss } from "./redis/client"
 import { RedisStore } from "./redis/store"
@@ -20,8 +20,7 @@ export interface KafkaDeploymentOptions {
 }
 
 const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
-  const handlers = domains.flatMap((d) => d.handlers)
-  const projectors = domains.flatMap((d) => d.projectors)
+  const { handlers, projectors } = runnable(domains)
   const names = namesOf(settings)
 
   const infrastructure = Layer.merge(

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto"
 import { Data, Effect, Either, Layer, Runtime } from "effect"
 import type { KafkaMessage } from "kafkajs"
 import type { Domain } from "@low/functions"
-import type { AnyHandler } from "@low/core"
+import { partsOf, type AnyHandler } from "@low/core"
 import { call, defineScript, RedisClient } from "./redis/client"
 import { keysOf, type Keys } from "./redis/keys"
 import { replayScript, ScriptArgs } from "./redis/lua"
@@ -54,7 +54,7 @@ export const requireWholeLog = (topics: ReadonlyArray<string>) =>
 
 /** The events topics the projectors of `domains` read. */
 const eventsTopicsOf = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) => [
-  ...new Set(domains.flatMap((d) => d.projectors).map((p) => namesOf(settings).topic(p.reads)))
+  ...new Set(partsOf(domains).projectors.map((p) => namesOf(settings).topic(p.reads)))
 ]
 
 /** The Kafka and Redis clients of `settings`, and the Redis store the projectors write to. */
@@ -88,8 +88,7 @@ const readToTheEnd = <E, R>(
 
 const replay = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
   Effect.gen(function* () {
-    const handlers = domains.flatMap((d) => d.handlers)
-    const projectors = domains.flatMap((d) => d.projectors)
+    const { handlers, projectors } = partsOf(domains)
     const names = namesOf(settings)
     const groupId = `${names.projectorsGroup}.replay-${randomUUID()}`
     const { admin } = yield* KafkaClient
@@ -179,7 +178,7 @@ export const catchUpHandlerState = (handlers: ReadonlyArray<AnyHandler>) =>
 
 /** `catchUpHandlerState` for the handlers of `domains`, on clients of its own made from `settings`. */
 export const replayHandlerState = (domains: ReadonlyArray<Domain>, settings: KafkaSettings) =>
-  catchUpHandlerState(domains.flatMap((d) => d.handlers)).pipe(Effect.provide(servicesOf(settings)))
+  catchUpHandlerState(partsOf(domains).handlers).pipe(Effect.provide(servicesOf(settings)))
 
 /**
  * Replays the events topics from the beginning into the read models of `settings.redisPrefix`, with a consumer

@@ -32,6 +32,7 @@ import { describeOpenWallet } from "./conformance/open-wallet"
 import { describeQueries } from "./conformance/queries"
 import { describeReadYourWrites } from "./conformance/read-your-writes"
 import { describeTransactions } from "./conformance/transactions"
+import { describeTransfers } from "./conformance/transfers"
 
 /** Declares the GraphQL conformance suite for one project, whose POST /graphql URL `url` returns. */
 export const describeConformance = (projectName: string, url: () => string): void => {
@@ -49,6 +50,7 @@ export const describeConformance = (projectName: string, url: () => string): voi
     describeTransactions(context)
     describeQueries(context)
     describeConcurrency(context)
+    describeTransfers(context)
     describeHttp(context)
   })
 }

@@ -137,7 +137,7 @@ describe("in-process event system", () => {
         assertEquals(yield* Effect.flip(Fiber.join(running)), new Timeout({ commandId: "open-w" }))
         const store = yield* MemoryStore
         expect(yield* store.ports.states.get("wallet-w", WalletState)).toStrictEqual(
-          Option.some({ version: 1, state: { walletId: "w", owner: "Ann", balance: 0 } })
+          Option.some({ version: 1, state: { walletId: "w", owner: "Ann", balance: 0, outgoing: 0 } })
         )
       }).pipe(Effect.provide(system({ projectors: [...wallet.projectors, broken], timeout: "1 second" })))
     }

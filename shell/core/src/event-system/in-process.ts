@@ -1,11 +1,12 @@
-import { Duration, Effect, Exit, Layer, type Tracer } from "effect"
-import type { Envelope } from "@low/functions"
+import { Clock, Duration, Effect, Exit, Layer, Schedule, type Tracer } from "effect"
+import type { AnyProcessManager, Envelope } from "@low/functions"
 import { MemoryStore } from "../memory/store"
 import { CommandBus } from "../command-bus"
 import { Timeout } from "../errors"
 import type { Committed } from "../event-store"
 import { Executor, type AnyHandler, type AnyProjector, type Outcome } from "../executor"
 import { projectionLag, sampledOnScrape } from "../metrics"
+import { dispatcherOf, envelopeOf, type Dispatch } from "../process-manager"
 import { spanOptions, Tracing } from "../tracing"
 import { makeDeadlines, type Deadline } from "./deadlines"
 import { makeMailbox, type Mailbox } from "./mailbox"
@@ -14,6 +15,8 @@ import { makeWatermark, type Watermark } from "./watermark"
 export interface InProcessOptions {
   readonly handlers: ReadonlyArray<AnyHandler>
   readonly projectors: ReadonlyArray<AnyProjector>
+  /** Each reads its channel like a projector, and sends its commands through the handlers' queues. */
+  readonly processManagers?: ReadonlyArray<AnyProcessManager>
   /** Command queues per handler; one entity always lands on the same one, so its commands stay in order. */
   readonly partitions?: number
   /** How long a caller waits for its command to be handled and projected. */
@@ -164,23 +167,53 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         }
       }
 
-      return CommandBus.of({
-        send: (handler, command, envelope) =>
-          Effect.suspend(() => {
-            const lanes = queues.get(handler)
-            if (lanes === undefined) return Effect.dieMessage(`no handler ${handler.name} in this deployment`)
-            const lane = lanes[hash(handler.entity(command)) % lanes.length]!
-            const waiting = (parent?: Tracer.AnySpan) =>
-              // The answer carries the handler's own rejections, whose type the generic signature names.
-              Effect.async<Outcome, unknown>((resume) => {
-                const deadline = deadlines.set(() => resume(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
-                lane.offer({ handler, command, envelope, answer: resume, deadline, parent })
-                // A caller that stops waiting frees its deadline; the command is still handled and projected.
-                return Effect.sync(() => deadline.settle())
-              }) as Effect.Effect<Outcome, never>
-            // With spans recorded, the wait is a span, and the command and its projections run as its children.
-            return tracing ? Effect.useSpan(`wait ${handler.writes}`, spanOptions(), waiting) : waiting()
-          })
-      })
+      const send = (handler: AnyHandler, command: unknown, envelope: Envelope): Effect.Effect<Outcome, unknown> =>
+        Effect.suspend(() => {
+          const lanes = queues.get(handler)
+          if (lanes === undefined) return Effect.dieMessage(`no handler ${handler.name} in this deployment`)
+          const lane = lanes[hash(handler.entity(command)) % lanes.length]!
+          const waiting = (parent?: Tracer.AnySpan) =>
+            // The answer carries the handler's own rejections, whose type the generic signature names.
+            Effect.async<Outcome, unknown>((resume) => {
+              const deadline = deadlines.set(() => resume(Exit.fail(new Timeout({ commandId: envelope.commandId }))))
+              lane.offer({ handler, command, envelope, answer: resume, deadline, parent })
+              // A caller that stops waiting frees its deadline; the command is still handled and projected.
+              return Effect.sync(() => deadline.settle())
+            }) as Effect.Effect<Outcome, never>
+          // With spans recorded, the wait is a span, and the command and its projections run as its children.
+          return tracing ? Effect.useSpan(`wait ${handler.writes}`, spanOptions(), waiting) : waiting()
+        })
+
+      // A process manager reads its channel as a projector does, but no caller waits for it: its commands wait for
+      // their own outcome, and a command that timed out is sent again (its derived commandId makes that harmless).
+      for (const processManager of options.processManagers ?? []) {
+        const dispatch = dispatcherOf(processManager, options.handlers)
+        const deliveries = makeMailbox<Delivery>()
+        channel(processManager.reads).subscribers.push(deliveries)
+        const sendOnce = (d: Dispatch) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => send(d.handler, d.command, envelopeOf(d, new Date(now).toISOString())))
+        const step = (d: Dispatch) =>
+          sendOnce(d).pipe(
+            Effect.retry({ schedule: Schedule.spaced("10 millis"), while: (e) => (e as { _tag?: unknown })._tag === "Timeout" }),
+            Effect.catchAll((rejection) =>
+              Effect.logError("a process manager's command was refused: the saga it belongs to stops here", rejection).pipe(
+                Effect.annotateLogs({ processManager: processManager.name, commandId: d.commandId })
+              )
+            )
+          )
+        yield* deliveries.take(256).pipe(
+          Effect.flatMap((batch) =>
+            Effect.forEach(
+              batch.flatMap(({ event }) => dispatch(event)),
+              step,
+              { concurrency: "unbounded", discard: true }
+            )
+          ),
+          Effect.forever,
+          Effect.forkScoped
+        )
+      }
+
+      return CommandBus.of({ send: send as CommandBus["Type"]["send"] })
     })
   )

@@ -30,6 +30,7 @@ export interface TransactionView {
   readonly balanceAfter: number
   readonly commandId: string
   readonly at: string
+  readonly transferId: string | null
 }
 
 export interface TransactionPage {
@@ -48,13 +49,25 @@ export interface CustomerView {
   readonly invitedAt: string
 }
 
+export interface TransferView {
+  readonly id: string
+  readonly fromWalletId: string
+  readonly toWalletId: string
+  readonly amount: number
+  readonly status: "PENDING" | "COMPLETED" | "FAILED"
+  readonly failure: string | null
+  readonly requestedAt: string
+  readonly endedAt: string | null
+}
+
 /** The largest balance the contract allows (GraphQL's Int maximum). */
 export const BALANCE_LIMIT = 2_147_483_647
 /** The largest amount one credit or debit may carry. */
 export const MAX_AMOUNT = 1_000_000_000
 
 const WALLET_FIELDS = "id owner balance version"
-const TRANSACTION_FIELDS = "id kind amount balanceAfter commandId at"
+const TRANSACTION_FIELDS = "id kind amount balanceAfter commandId at transferId"
+const TRANSFER_FIELDS = "id fromWalletId toWalletId amount status failure requestedAt endedAt"
 const CUSTOMER_FIELDS = "id email invited invitedAt"
 
 const OPEN_WALLET = `mutation ($owner: String!, $id: ID, $commandId: ID) {
@@ -71,6 +84,9 @@ const WALLET = `query ($id: ID!, $first: Int, $after: String) {
 /** Spells out no `first` at all, to observe the schema default without relying on variable coercion. */
 export const WALLET_DEFAULT_PAGE = `query ($id: ID!) {
   wallet(id: $id) { ${WALLET_FIELDS} transactions { items { ${TRANSACTION_FIELDS} } nextCursor } } }`
+const TRANSFER = `mutation ($fromWalletId: ID!, $toWalletId: ID!, $amount: Int!, $commandId: ID) {
+  transfer(fromWalletId: $fromWalletId, toWalletId: $toWalletId, amount: $amount, commandId: $commandId) { ${TRANSFER_FIELDS} } }`
+const TRANSFER_BY_ID = `query ($id: ID!) { transfer(id: $id) { ${TRANSFER_FIELDS} } }`
 const CUSTOMER = `query ($id: ID!) { customer(id: $id) { ${CUSTOMER_FIELDS} } }`
 const CUSTOMER_BY_EMAIL = `query ($email: String!) { customerByEmail(email: $email) { ${CUSTOMER_FIELDS} } }`
 
@@ -134,7 +150,10 @@ export const makeApi = (url: () => string) => ({
     gql<{ wallet: WalletWithTransactions | null }>(url(), WALLET, { id, ...page }),
   walletDefaultPage: (id: string) => gql<{ wallet: WalletWithTransactions | null }>(url(), WALLET_DEFAULT_PAGE, { id }),
   customer: (id: string) => gql<{ customer: CustomerView | null }>(url(), CUSTOMER, { id }),
-  customerByEmail: (email: string) => gql<{ customerByEmail: CustomerView | null }>(url(), CUSTOMER_BY_EMAIL, { email })
+  customerByEmail: (email: string) => gql<{ customerByEmail: CustomerView | null }>(url(), CUSTOMER_BY_EMAIL, { email }),
+  transfer: (fromWalletId: string, toWalletId: string, amount: number, commandId?: string) =>
+    send<{ transfer: TransferView }>(url(), TRANSFER, { fromWalletId, toWalletId, amount, commandId }),
+  transferById: (id: string) => gql<{ transfer: TransferView | null }>(url(), TRANSFER_BY_ID, { id })
 })
 export type Api = ReturnType<typeof makeApi>
 
