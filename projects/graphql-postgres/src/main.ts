@@ -1,7 +1,7 @@
 import { Config, Effect, Layer } from "effect"
 import { CommandBus, Executor, Logging, partsOf } from "@low/core"
 import { runServer, serve, serverConfig, type ServerOptions } from "@low/graphql"
-import { Pg, PostgresStore, rebuildViews } from "@low/postgres"
+import { Pg, PostgresStore, ProcessManagers, rebuildViews } from "@low/postgres"
 import { domains } from "./domains"
 
 /** The database from DATABASE_URL. */
@@ -13,14 +13,17 @@ export interface GraphqlPostgresOptions extends ServerOptions {
 
 /**
  * Postgres is the event store and the read side. Every projector runs inline in the command's commit, so the
- * executor runs in the caller's fiber and a mutation answers once any instance can read it.
+ * executor runs in the caller's fiber and a mutation answers once any instance can read it. Process managers run
+ * on subscriptions to the event log, in every instance.
  */
-export const GraphqlPostgres = ({ databaseUrl, ...server }: GraphqlPostgresOptions) =>
-  serve(server).pipe(
+export const GraphqlPostgres = ({ databaseUrl, ...server }: GraphqlPostgresOptions) => {
+  const parts = partsOf(server.domains)
+  return Layer.merge(serve(server), ProcessManagers.layer(databaseUrl, parts)).pipe(
     Layer.provide(CommandBus.direct),
-    Layer.provide(Executor.layer({ inlineProjectors: partsOf(server.domains).projectors })),
+    Layer.provide(Executor.layer({ inlineProjectors: parts.projectors })),
     Layer.provide(PostgresStore.layer({ connectionString: databaseUrl }))
   )
+}
 
 export const main = () =>
   runServer(

@@ -3,3 +3,4 @@ export { makePostgresPorts, PostgresStore, type PostgresStoreOptions } from "./s
 export { subscribe, type Checkpoint, type SubscriptionOptions } from "./subscription"
 export { rebuildViews, type RebuildOptions } from "./rebuild"
 export { runProjections } from "./projection"
+export { ProcessManagers, runProcessManagers, type ProcessManagerOptions } from "./process-managers"

@@ -1,0 +1,65 @@
+import { Clock, Effect, Layer, Option, Schema } from "effect"
+import type { AnyProcessManager } from "@low/functions"
+import { CommandBus, dispatcherOf, envelopeOf, type AnyHandler, type Committed, type Dispatch } from "@low/core"
+import { Pg, type PgClient } from "./pool"
+import { subscribe } from "./subscription"
+import { listenForCommits } from "./wake-up"
+
+export interface ProcessManagerOptions {
+  readonly handlers: ReadonlyArray<AnyHandler>
+  readonly processManagers: ReadonlyArray<AnyProcessManager>
+}
+
+const isRefusal = (e: unknown) => {
+  const tag = (e as { _tag?: unknown })._tag
+  return tag !== "Unavailable" && tag !== "Timeout"
+}
+
+/**
+ * Runs each process manager on a durable subscription to the event log, named after it: the events of the
+ * channel it reads, in log order, become commands sent through the command bus; its checkpoint moves past a batch
+ * once every command of the batch was applied (or had been: a command sent again is a duplicate, by its derived
+ * commandId). Every instance runs every process manager, each racing the others harmlessly for the same reason,
+ * so a stopped or frozen instance never holds a saga up. A command refused by its handler is logged: the saga it
+ * belongs to stops there, and sending it again would be refused again.
+ */
+export const runProcessManagers = (pg: PgClient, connectionString: string, options: ProcessManagerOptions) =>
+  Effect.forEach(
+    options.processManagers,
+    (processManager) =>
+      Effect.gen(function* () {
+        const bus = yield* CommandBus
+        const listener = yield* listenForCommits(connectionString)
+        const source = options.handlers.find((h) => h.writes === processManager.reads)
+        if (source === undefined)
+          return yield* Effect.dieMessage(`process manager ${processManager.name} reads ${processManager.reads}, which no handler writes`)
+        const decode = Schema.decodeUnknownOption(source.event as Schema.Schema<{ readonly _tag: string }, unknown>)
+        const dispatch = dispatcherOf(processManager, options.handlers)
+        const dispatches = (events: ReadonlyArray<Committed>) =>
+          events.flatMap((stored) => Option.match(decode(stored.event), { onNone: () => [], onSome: (event) => dispatch({ ...stored, event }) }))
+        const send = (d: Dispatch) =>
+          Effect.flatMap(Clock.currentTimeMillis, (now) => bus.send(d.handler, d.command, envelopeOf(d, new Date(now).toISOString()))).pipe(
+            Effect.catchIf(isRefusal, (refusal) =>
+              Effect.logError("a process manager's command was refused: the saga it belongs to stops here", refusal).pipe(
+                Effect.annotateLogs({ processManager: processManager.name, commandId: d.commandId })
+              )
+            )
+          )
+        return yield* subscribe(pg, {
+          name: `process-manager:${processManager.name}`,
+          wake: listener.next,
+          handle: (events) => Effect.forEach(dispatches(events), send, { concurrency: 16, discard: true })
+        })
+      }),
+    { concurrency: "unbounded", discard: true }
+  )
+
+/** The process managers, running for as long as the layer lives (none: nothing runs). */
+export const ProcessManagers = {
+  layer: (connectionString: string, options: ProcessManagerOptions) =>
+    Layer.scopedDiscard(
+      options.processManagers.length === 0
+        ? Effect.void
+        : Effect.flatMap(Pg, (pg) => Effect.forkScoped(runProcessManagers(pg, connectionString, options)))
+    )
+}
