@@ -36,7 +36,9 @@ export const runProcessManagers = (pg: PgClient, connectionString: string, optio
         const decode = Schema.decodeUnknownOption(source.event as Schema.Schema<{ readonly _tag: string }, unknown>)
         const dispatch = dispatcherOf(processManager, options.handlers)
         const dispatches = (events: ReadonlyArray<Committed>) =>
-          events.flatMap((stored) => Option.match(decode(stored.event), { onNone: () => [], onSome: (event) => dispatch({ ...stored, event }) }))
+          events.flatMap((stored) =>
+            Option.match(decode(stored.event), { onNone: () => [], onSome: (event) => dispatch({ ...stored, event }) })
+          )
         const send = (d: Dispatch) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => bus.send(d.handler, d.command, envelopeOf(d, new Date(now).toISOString()))).pipe(
             Effect.catchIf(isRefusal, (refusal) =>

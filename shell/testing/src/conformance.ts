@@ -34,14 +34,20 @@ import { describeReadYourWrites } from "./conformance/read-your-writes"
 import { describeTransactions } from "./conformance/transactions"
 import { describeTransfers } from "./conformance/transfers"
 
+/** What a project serves of the contract, when not all of it. */
+export interface ConformanceOptions {
+  /** False for a project that does not serve the transfer domain: its part of the contract is left out. */
+  readonly transfers?: boolean
+}
+
 /** Declares the GraphQL conformance suite for one project, whose POST /graphql URL `url` returns. */
-export const describeConformance = (projectName: string, url: () => string): void => {
+export const describeConformance = (projectName: string, url: () => string, { transfers = true }: ConformanceOptions = {}): void => {
   const api = makeApi(url)
   const ids = makeIds()
   const context: SuiteContext = { url, api, ids, given: makeGiven({ api, ids }) }
 
   describe(`GraphQL conformance: ${projectName}`, { timeout: 30_000 }, () => {
-    describeContract(context)
+    describeContract(context, { transfers })
     describeOpenWallet(context)
     describeBadInput(context)
     describeDomainErrors(context)
@@ -50,7 +56,7 @@ export const describeConformance = (projectName: string, url: () => string): voi
     describeTransactions(context)
     describeQueries(context)
     describeConcurrency(context)
-    describeTransfers(context)
+    if (transfers) describeTransfers(context)
     describeHttp(context)
   })
 }
