@@ -24,7 +24,7 @@ afterAll(async () => {
 })
 
 describe("traces: graphql-postgres", () => {
-  it("given spans recorded, when one credit is sent with a traceparent, then it is one trace: request, route, and the command with lookup, operate and commit (the projections commit with it)", async () => {
+  it("given spans recorded, when one credit is sent with a traceparent, then it is one trace: request, route, the command with lookup, operate and commit (the projections commit with it), and the process manager reading its event", async () => {
     const id = `traced-${Date.now().toString(36)}`
     expect((await gql(server.url, 'mutation ($id: ID!) { openWallet(owner: "Ada", id: $id) { id } }', { id })).body.errors).toBeUndefined()
 
@@ -40,6 +40,11 @@ describe("traces: graphql-postgres", () => {
     expect(credited.body).toEqual({ data: { credit: { balance: 3 } } })
 
     await eventually(() => recorded.spans().some((s) => s.traceId === traceId && s.kind === "server"), { what: "the HTTP span" })
+    // The process managers read every event of their channel, in the trace of the command that wrote it.
+    const processed = "process process-manager:transfer"
+    await eventually(() => recorded.spans().some((s) => s.traceId === traceId && s.name === processed), {
+      what: "the process manager's span"
+    })
     const trace = recorded.spans().filter((s) => s.traceId === traceId)
     const request = spanNamed(trace, "POST /graphql")
     const route = spanNamed(trace, "route Mutation.credit")
@@ -47,6 +52,7 @@ describe("traces: graphql-postgres", () => {
     const command = spanNamed(trace, "command wallet")
     expect(command.parentSpanId).toBe(route.spanId)
     for (const step of ["lookup", "operate", "commit"]) expect(spanNamed(trace, step).parentSpanId).toBe(command.spanId)
-    expect(trace).toHaveLength(6)
+    expect(spanNamed(trace, processed)).toMatchObject({ kind: "consumer", parentSpanId: spanNamed(trace, "commit").spanId })
+    expect(trace).toHaveLength(7)
   })
 })

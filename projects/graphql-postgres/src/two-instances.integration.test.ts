@@ -3,6 +3,7 @@ import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
 import { errorCode } from "@low/testing"
 import { accepted, allTransactions, tally } from "@low/testing/conformance/expectations"
 import { makeApi, makeIds } from "@low/testing/conformance/fixtures"
+import { expectTransfersSettled } from "@low/testing/transfer-ledger"
 import { startServerProcess, type ServerProcess } from "./testing/server-process"
 
 let database: TestDatabase
@@ -56,5 +57,28 @@ describe("two instances of graphql-postgres on one database", () => {
       accepted(await apis[i % 2]!.credit(id, 1, ids.command()), "credit")
       expect(accepted(await apis[(i + 1) % 2]!.wallet(id), "wallet").balance).toBe(i)
     }
+  })
+
+  it("given four wallets, when transfers among them in both directions are spread over both instances, then every one ends on either instance and the money is all there", {
+    timeout: 120_000
+  }, async () => {
+    const wallets = Array.from({ length: 4 }, () => ids.wallet())
+    for (const id of wallets) {
+      accepted(await apis[0]!.openWallet({ id, commandId: ids.command() }), "openWallet")
+      accepted(await apis[1]!.credit(id, 100, ids.command()), "credit")
+    }
+    const responses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        apis[i % 2]!.transfer(wallets[i % 4]!, wallets[(i + 1 + (i % 3)) % 4]!, 1 + (i % 9), ids.command())
+      )
+    )
+    const answers = responses.map((r) => r.body.data?.transfer.status ?? errorCode(r) ?? "none")
+    for (const answer of answers) expect(["COMPLETED", "INSUFFICIENT_FUNDS"]).toContain(answer)
+    const done = responses.flatMap((r) => (r.body.data == null ? [] : [r.body.data.transfer.id]))
+    // Each instance reads every transfer the other answered, ended.
+    for (const id of done.slice(0, 20))
+      for (const api of apis) expect(accepted(await api.transferById(id), "transfer").status).toBe("COMPLETED")
+    const settled = await expectTransfersSettled(apis[0]!, wallets, 400)
+    expect(settled.COMPLETED).toBe(tally(answers)["COMPLETED"])
   })
 })
