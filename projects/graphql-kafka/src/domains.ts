@@ -1,4 +1,4 @@
-import { inviteCustomer, wallet } from "@low/functions"
+import { inviteCustomer, transfer, wallet } from "@low/functions"
 
 /** The domains this project serves. */
-export const domains = [wallet, inviteCustomer]
+export const domains = [wallet, inviteCustomer, transfer]

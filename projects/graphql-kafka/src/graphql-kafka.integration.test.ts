@@ -8,8 +8,7 @@ import { serveDuringTests } from "./testing/test-server"
 
 const settings = testSettings("conformance")
 const url = serveDuringTests(settings)
-// This project does not run process managers yet, so it does not serve the transfer domain.
-describeConformance("graphql-kafka", url, { transfers: false })
+describeConformance("graphql-kafka", url)
 describeAbuse("graphql-kafka", url)
 describeExamples("graphql-kafka", url, testDomains)
 describeMetrics("graphql-kafka", url, {

@@ -1,14 +1,11 @@
 import { Effect, Layer } from "effect"
 import { runServer, serve, serverConfig, type ServerOptions } from "@low/graphql"
-import { KafkaDeployment, kafkaSettings, rebuildReadModels, rolesOf, runWorkers, type KafkaSettings, type Role } from "@low/kafka"
+import { KafkaDeployment, kafkaSettings, rebuildReadModels, allRoles, rolesOf, runWorkers, type KafkaSettings, type Role } from "@low/kafka"
 import { domains } from "./domains"
 
 /** A bff serving GraphQL on `server`, running `roles` (all by default) beside it. */
-export const GraphqlKafka = (
-  server: ServerOptions,
-  settings: KafkaSettings,
-  roles: ReadonlyArray<Role> = ["bff", "handler", "projector"]
-) => serve(server).pipe(Layer.provide(KafkaDeployment.server({ domains: server.domains, settings, roles })))
+export const GraphqlKafka = (server: ServerOptions, settings: KafkaSettings, roles: ReadonlyArray<Role> = allRoles) =>
+  serve(server).pipe(Layer.provide(KafkaDeployment.server({ domains: server.domains, settings, roles })))
 
 /** `pnpm start graphql-kafka [--role bff|handler|projector[,…]]` (or ROLE=…). */
 export const main = () => {

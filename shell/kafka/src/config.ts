@@ -2,8 +2,8 @@ import { hostname } from "node:os"
 import { Config, Duration, Option } from "effect"
 
 /** Which of the four processes one process runs: a bff answers GraphQL, the others consume. */
-export type Role = "bff" | "handler" | "projector"
-export const allRoles: ReadonlyArray<Role> = ["bff", "handler", "projector"]
+export type Role = "bff" | "handler" | "projector" | "process-manager"
+export const allRoles: ReadonlyArray<Role> = ["bff", "handler", "projector", "process-manager"]
 
 /** Everything the Kafka deployment reads from its environment. */
 export interface KafkaSettings {
@@ -111,6 +111,8 @@ export const namesOf = (settings: Pick<KafkaSettings, "topicPrefix" | "groupPref
   topic: (channel: string) => `${settings.topicPrefix}${channel}`,
   handlersGroup: `${settings.groupPrefix}handlers`,
   projectorsGroup: `${settings.groupPrefix}projectors`,
+  /** Each process manager reads in a group of its own. */
+  processManagerGroup: (name: string) => `${settings.groupPrefix}process-manager.${name}`,
   /** Where messages that cannot be decoded or handled are set aside, with why (see dead-letters.ts). */
   deadLetters: `${settings.topicPrefix}${deadLettersChannel}`
 })

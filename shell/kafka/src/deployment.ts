@@ -10,6 +10,7 @@ import { deadLettersChannel, namesOf, type KafkaSettings, type Role } from "./co
 import { deadLetterCount } from "./dead-letters"
 import { handlerStateHealth, runHandlers } from "./handler"
 import { rebuildingHealth, runProjectors } from "./projector"
+import { runProcessManagers } from "./process-manager"
 import { lagMetrics } from "./lag-metrics"
 
 export interface KafkaDeploymentOptions {
@@ -20,7 +21,7 @@ export interface KafkaDeploymentOptions {
 }
 
 const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
-  const { handlers, projectors } = runnable(domains)
+  const { handlers, projectors, processManagers } = runnable(domains)
   const names = namesOf(settings)
 
   const infrastructure = Layer.merge(
@@ -77,6 +78,8 @@ const partsOf = ({ domains, settings, roles }: KafkaDeploymentOptions) => {
       const joined: Array<Effect.Effect<void>> = []
       if (roles.includes("handler")) joined.push((yield* runHandlers(handlers)).joined)
       if (roles.includes("projector")) joined.push((yield* runProjectors({ handlers, projectors })).joined)
+      if (roles.includes("process-manager") && processManagers.length > 0)
+        joined.push((yield* runProcessManagers({ handlers, processManagers })).joined)
       // Start serving once this process takes part in its groups, or after a while if a join is slow.
       yield* Effect.all(joined, { concurrency: "unbounded" }).pipe(Effect.timeout("30 seconds"), Effect.ignore)
     })

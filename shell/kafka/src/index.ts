@@ -1,7 +1,7 @@
 export { KafkaDeployment, type KafkaDeploymentOptions } from "./deployment"
 export { KafkaClient } from "./client"
 export { KafkaCommandBus } from "./command-bus"
-export { fastRebalance, kafkaSettings, namesOf, rolesOf, type ConsumerTuning, type KafkaSettings, type Role } from "./config"
+export { allRoles, fastRebalance, kafkaSettings, namesOf, rolesOf, type ConsumerTuning, type KafkaSettings, type Role } from "./config"
 export { awaitCaughtUp } from "./lag"
 export { LogTruncated, rebuildReadModels, replayHandlerState, replayReadModels } from "./rebuild"
 export { runWorkers } from "./run"
