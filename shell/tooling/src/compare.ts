@@ -1,4 +1,4 @@
-// `pnpm compare [--projects a,b] [--wallets N] [--duration S] [--rate R | --connections C] [--mix c:d:i]
+// `pnpm compare [--projects a,b] [--wallets N] [--duration S] [--rate R | --connections C] [--mix c:d:i:t]
 // [--trace-ratio F]`: one GraphQL workload against each project in turn, its correctness read back, where the time
 // of its traced mutations went, and a report side by side.
 import { existsSync } from "node:fs"
@@ -78,7 +78,7 @@ const failedToRun = (project: string, error: unknown): ProjectResult => ({
   latencyMs: { mean: 0, p50: 0, p95: 0, p99: 0, max: 0 },
   curve: [],
   codes: {},
-  correctness: { ok: false, checkedWallets: 0, checkedInvites: 0, failures: [String(error)] },
+  correctness: { ok: false, checkedWallets: 0, checkedInvites: 0, checkedTransfers: 0, failures: [String(error)] },
   error: String(error)
 })
 

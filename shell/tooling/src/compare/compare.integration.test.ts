@@ -79,11 +79,43 @@ describe("pnpm compare", () => {
         latencies: [1],
         latencyOf: new Map(),
         codes: { OK: 1 },
-        accepted: [{ sent: { kind: "credit", commandId: `${id}-lost`, walletId: id, amount: 5, email: "" } }]
+        accepted: [{ sent: { kind: "credit", commandId: `${id}-lost`, walletId: id, toWalletId: "", amount: 5, email: "" } }]
       }
       const verdict = await verify(server.url, [id], driven)
       expect(verdict.ok).toBe(false)
       expect(verdict.failures).toContain(`${id}: accepted ${id}-lost not written`)
+    })
+
+    it("given a transfer the load counted as COMPLETED that the server refunded, when verifying, then its steps and both balances are reported wrong", async () => {
+      const [from, to] = [`verify-from-${Date.now()}`, `verify-to-${Date.now()}`]
+      for (const id of [from, to]) {
+        await post(server.url, `mutation { openWallet(owner: "v", id: "${id}") { id } }`)
+        await post(server.url, `mutation { credit(walletId: "${id}", amount: ${initialBalance}) { id } }`)
+      }
+      const answer = await post(
+        server.url,
+        `mutation { transfer(fromWalletId: "${from}", toWalletId: "${from}-nowhere", amount: 7, commandId: "t") { id status } }`
+      )
+      const transfer = answer.data?.["transfer"] as { id: string; status: string }
+      expect(transfer.status).toBe("FAILED")
+      const driven: Driven = {
+        seconds: 1,
+        latencies: [1],
+        latencyOf: new Map(),
+        codes: { OK: 1 },
+        accepted: [
+          {
+            sent: { kind: "transfer", commandId: "t", walletId: from, toWalletId: to, amount: 7, email: "" },
+            transfer: { ...transfer, status: "COMPLETED" }
+          }
+        ]
+      }
+      const verdict = await verify(server.url, [from, to], driven)
+      expect(verdict.failures).toContain(`transfer ${transfer.id} (COMPLETED): steps CREDIT ${from}, DEBIT ${from}`)
+      expect(verdict.failures).toContain(`${to}: balance ${initialBalance}, accepted commands give ${initialBalance + 7}`)
+      // As it happened (FAILED), it is right: the money came back.
+      const truth = await verify(server.url, [from, to], { ...driven, accepted: [{ ...driven.accepted[0]!, transfer }] })
+      expect(truth).toMatchObject({ ok: true, checkedTransfers: 1 })
     })
   })
 })

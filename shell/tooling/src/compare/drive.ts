@@ -11,8 +11,14 @@ export interface Driven {
   /** Each answered mutation's latency, by commandId, as this side measured it (from its request's setup). */
   readonly latencyOf: ReadonlyMap<string, number>
   readonly codes: Record<string, number>
-  /** Accepted mutations, with the customer id for invites. */
-  readonly accepted: Array<{ readonly sent: Sent; readonly customerId?: string }>
+  /** Accepted mutations, with the customer id for invites and the transfer for transfers. */
+  readonly accepted: Array<{ readonly sent: Sent; readonly customerId?: string; readonly transfer?: Transfer }>
+}
+
+/** A transfer as its mutation answered it. */
+export interface Transfer {
+  readonly id: string
+  readonly status: string
 }
 
 interface Connection {
@@ -41,7 +47,9 @@ export const drive = async (
     if (!settledCodes.has(code)) return false
     unsettled.delete(sent.commandId)
     const customerId = (answer.data?.["inviteCustomer"] as { id?: string } | undefined)?.id
-    if (code === "OK") accepted.push(customerId === undefined ? { sent } : { sent, customerId })
+    const transfer = answer.data?.["transfer"] as Transfer | undefined
+    if (code === "OK")
+      accepted.push(customerId !== undefined ? { sent, customerId } : transfer !== undefined ? { sent, transfer } : { sent })
     return true
   }
   const started = performance.now()

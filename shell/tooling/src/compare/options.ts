@@ -7,8 +7,8 @@ export interface CompareOptions {
   /** Offered load in requests per second; when absent, `connections` drive the load as fast as they can. */
   readonly rate: number | undefined
   readonly connections: number
-  /** Relative weights of credit, debit and invite requests. */
-  readonly mix: { readonly credit: number; readonly debit: number; readonly invite: number }
+  /** Relative weights of credit, debit, invite and transfer requests. */
+  readonly mix: { readonly credit: number; readonly debit: number; readonly invite: number; readonly transfer: number }
   readonly out: string
   /** The share of mutations traced for the stage breakdown, from 0 (no tracing) to 1. */
   readonly traceRatio: number
@@ -30,15 +30,16 @@ export const parseCompareArgs = (argv: ReadonlyArray<string>): CompareOptions =>
       duration: { type: "string", default: "10" },
       rate: { type: "string" },
       connections: { type: "string", default: "50" },
-      mix: { type: "string", default: "5:4:1" },
+      mix: { type: "string", default: "5:4:1:1" },
       out: { type: "string", default: "reports" },
       "trace-ratio": { type: "string", default: "0.1" }
     },
     strict: true
   })
   const weights = values.mix.split(":").map(Number)
-  if (weights.length !== 3 || weights.some((w) => !Number.isInteger(w) || w < 0) || weights.every((w) => w === 0))
-    throw new Error(`--mix must be credit:debit:invite weights such as 5:4:1, got "${values.mix}"`)
+  // Three weights leave transfers out, as the mix was before they came.
+  if (![3, 4].includes(weights.length) || weights.some((w) => !Number.isInteger(w) || w < 0) || weights.every((w) => w === 0))
+    throw new Error(`--mix must be credit:debit:invite:transfer weights such as 5:4:1:1, got "${values.mix}"`)
   const projects = values.projects
     .split(",")
     .map((p) => p.trim())
@@ -52,7 +53,7 @@ export const parseCompareArgs = (argv: ReadonlyArray<string>): CompareOptions =>
     seconds: positive("duration", values.duration),
     rate: values.rate === undefined ? undefined : positive("rate", values.rate),
     connections: Math.floor(positive("connections", values.connections)),
-    mix: { credit: weights[0]!, debit: weights[1]!, invite: weights[2]! },
+    mix: { credit: weights[0]!, debit: weights[1]!, invite: weights[2]!, transfer: weights[3] ?? 0 },
     out: values.out,
     traceRatio
   }

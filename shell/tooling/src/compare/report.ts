@@ -80,7 +80,7 @@ const html = async (options: CompareOptions, results: ReadonlyArray<ProjectResul
 <html><head><meta charset="utf-8"><title>Deployment comparison ${escapeHtml(when)}</title>
 <style>body{font-family:system-ui,sans-serif;margin:2em;max-width:980px}td,th{padding:4px 10px;text-align:left;border-bottom:1px solid #ddd}.ok{color:#2ca02c}.bad{color:#d62728;font-weight:bold}</style></head>
 <body><h1>Deployment comparison</h1>
-<p>${escapeHtml(when)} · ${options.wallets} wallets · ${options.seconds} s per project · ${options.rate === undefined ? `${options.connections} connections` : `${options.rate} requests/s offered`} · mix credit:debit:invite ${options.mix.credit}:${options.mix.debit}:${options.mix.invite}</p>
+<p>${escapeHtml(when)} · ${options.wallets} wallets · ${options.seconds} s per project · ${options.rate === undefined ? `${options.connections} connections` : `${options.rate} requests/s offered`} · mix credit:debit:invite:transfer ${options.mix.credit}:${options.mix.debit}:${options.mix.invite}:${options.mix.transfer}</p>
 <table><tr><th>project</th><th>mutations/s</th><th>p50</th><th>p95</th><th>p99</th><th>answers by code</th><th>final state</th></tr>
 ${results
   .map(
