@@ -185,14 +185,17 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       error: { _tag: "Unavailable", dependency: "redis (catching up from the events topics)" }
     }
 
-    // A message no bff could have sent goes to the dead-letter topic: it must not block its partition.
+    // A message no bff could have sent goes to the dead-letter topic: it must not block its partition. A delivery
+    // no one waits for (a process manager's: no `replyTo`) is never stale: no answer of it was given to be contradicted,
+    // and its step must happen however long it waited.
     const read = (messages: ReadonlyArray<KafkaMessage>) => {
       const deliveries: Array<Delivery> = []
       const unreadable: Array<{ readonly message: KafkaMessage; readonly reason: string }> = []
       for (const message of messages)
         try {
-          const stale = Date.now() - Number(message.timestamp) > ttl
-          deliveries.push({ lane: message.key?.toString() ?? "", delivery: parse(message.value?.toString() ?? ""), stale, message })
+          const delivery = parse(message.value?.toString() ?? "")
+          const stale = delivery.replyTo !== "" && Date.now() - Number(message.timestamp) > ttl
+          deliveries.push({ lane: message.key?.toString() ?? "", delivery, stale, message })
         } catch (cause) {
           unreadable.push({ message, reason: `not a command message: ${String(cause)}` })
         }
