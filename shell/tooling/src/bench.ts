@@ -78,6 +78,7 @@ const script = (path: string) => async () => {
 benches["postgres"] = script("bench/postgres")
 benches["kafka"] = script("bench/kafka")
 benches["catch-up"] = script("bench/catch-up")
+benches["transfers"] = script("bench/transfers")
 
 const named = args.filter((arg) => arg !== "--tracing")
 const chosen = named.length > 0 ? named : Object.keys(benches)

@@ -3,7 +3,7 @@
 // those of compiled code, as production runs it.
 import { buildTools, describe } from "./build"
 
-export const benchScripts = ["bench.ts", "bench/postgres.ts", "bench/kafka.ts", "bench/catch-up.ts"]
+export const benchScripts = ["bench.ts", "bench/postgres.ts", "bench/kafka.ts", "bench/catch-up.ts", "bench/transfers.ts"]
 
 try {
   for (const built of await buildTools(benchScripts)) console.error(describe(built))

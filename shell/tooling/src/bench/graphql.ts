@@ -11,7 +11,7 @@ export interface GraphqlBenchOptions extends LoadTarget {
 }
 
 /** Opens and funds the wallets the load runs against. */
-const prepare = async (url: string, prefix: string, wallets: number) => {
+export const prepare = async (url: string, prefix: string, wallets: number) => {
   for (let i = 0; i < wallets; i += 50)
     await Promise.all(
       Array.from({ length: Math.min(50, wallets - i) }, async (_, j) => {
@@ -26,7 +26,7 @@ const credit = "mutation Credit($walletId: ID!, $amount: Int!) { credit(walletId
 const debit = "mutation Debit($walletId: ID!, $amount: Int!) { debit(walletId: $walletId, amount: $amount) { balance } }"
 
 /** The answer's code: OK, or the first error's code. */
-const codeOf = (body: string) => (body.includes('"errors"') ? (/"code":"([A-Z_]+)"/.exec(body)?.[1] ?? "UNKNOWN") : "OK")
+export const codeOf = (body: string) => (body.includes('"errors"') ? (/"code":"([A-Z_]+)"/.exec(body)?.[1] ?? "UNKNOWN") : "OK")
 
 /**
  * Mutations per second and latency: at saturation (no `rate`) with autocannon, each connection sending its next
