@@ -1,5 +1,5 @@
-import { Context } from "effect"
-import type { Effect, Option } from "effect"
+import { Context, Deferred, Effect } from "effect"
+import type { Option, Scope } from "effect"
 import type { PortFailure, ViewChange } from "@low/functions"
 
 export type Doc = Readonly<Record<string, unknown>>
@@ -21,8 +21,43 @@ export class Views extends Context.Tag("low/core/Views")<
       key: string,
       page: { readonly first: number; readonly before?: number | undefined }
     ) => Effect.Effect<ItemsPage, PortFailure>
+    /**
+     * Where the store knows its documents change (its own writes): registers interest in the document now, and
+     * gives what completes at its next change, a hint to read it again. Leaving the scope withdraws the interest. A
+     * store without it is read again on a schedule.
+     */
+    readonly changes?: (view: string, key: string) => Effect.Effect<Effect.Effect<void>, never, Scope.Scope>
   }
 >() {}
+
+/** The interest in documents a store's `changes` registers, and what its writes call to wake it. */
+export const makeDocWatch = () => {
+  const waiting = new Map<string, Set<Deferred.Deferred<void>>>()
+  const at = (view: string, key: string) => `${view}\u0000${key}`
+  return {
+    /** Whether anyone waits: a store asks before it works out which documents a write changed. */
+    waiting: () => waiting.size > 0,
+    changed: (view: string, key: string) => {
+      const here = waiting.get(at(view, key))
+      if (here === undefined) return
+      waiting.delete(at(view, key))
+      for (const d of here) Deferred.unsafeDone(d, Effect.void)
+    },
+    changes: (view: string, key: string): Effect.Effect<Effect.Effect<void>, never, Scope.Scope> =>
+      Effect.acquireRelease(
+        Effect.map(Deferred.make<void>(), (d) => {
+          const here = waiting.get(at(view, key)) ?? new Set()
+          waiting.set(at(view, key), here.add(d))
+          return d
+        }),
+        (d) =>
+          Effect.sync(() => {
+            const here = waiting.get(at(view, key))
+            if (here?.delete(d) === true && here.size === 0) waiting.delete(at(view, key))
+          })
+      ).pipe(Effect.map((d) => Deferred.await(d)))
+  }
+}
 
 /** A stored document with the version of the last event applied to it. */
 export interface VersionedDoc {

@@ -45,11 +45,12 @@ export interface MutationOptions {
 
 const notYet = { _tag: "NotYet" } as const
 
-// A saga's steps take a few commits each: asked often at first, then every 50 ms.
+// Without hints from the store, a saga's steps take a few commits each: its document is read often at first, then
+// every 50 ms.
 const polling = Schedule.exponential("2 millis", 1.5).pipe(Schedule.union(Schedule.spaced("50 millis")))
 
-/** Reads a document until it shows what `sight` looks for. */
-const seen = (views: Views["Type"], sight: Sight): Effect.Effect<Doc, PortFailure> =>
+/** Reads a document until it shows what `sight` looks for, on a schedule. */
+const polled = (views: Views["Type"], sight: Sight): Effect.Effect<Doc, PortFailure> =>
   views.doc(sight.view, sight.key).pipe(
     Effect.flatMap((found) => (Option.isSome(found) && sight.shows(found.value) ? Effect.succeed(found.value) : Effect.fail(notYet))),
     Effect.retry({ schedule: polling, while: (e) => e === notYet }),
@@ -59,6 +60,35 @@ const seen = (views: Views["Type"], sight: Sight): Effect.Effect<Doc, PortFailur
       () => Effect.never
     )
   )
+
+/**
+ * Reads a document until it shows what `sight` looks for, again each time the store says it changed; and, for
+ * the changes the store cannot tell (another instance's), after 10 ms, then twice as long each time, up to 100 ms.
+ */
+const watched = (
+  views: Views["Type"],
+  changes: NonNullable<Views["Type"]["changes"]>,
+  sight: Sight,
+  wait = 10
+): Effect.Effect<Doc, PortFailure> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      // Interest first, then the read: a change between the two still wakes the wait below.
+      const next = yield* changes(sight.view, sight.key)
+      const found = yield* views.doc(sight.view, sight.key)
+      if (Option.isSome(found) && sight.shows(found.value)) return Option.some(found.value)
+      yield* Effect.raceFirst(next, Effect.sleep(wait))
+      return Option.none<Doc>()
+    })
+  ).pipe(
+    Effect.flatMap((found) =>
+      Option.isSome(found) ? Effect.succeed(found.value) : watched(views, changes, sight, Math.min(wait * 2, 100))
+    )
+  )
+
+/** Reads a document until it shows what `sight` looks for. */
+const seen = (views: Views["Type"], sight: Sight) =>
+  views.changes === undefined ? polled(views, sight) : watched(views, views.changes, sight)
 
 /**
  * The answer of a mutation that starts a saga: its document once it says the saga `ended`, after every document

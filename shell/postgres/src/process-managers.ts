@@ -3,7 +3,7 @@ import type { AnyProcessManager } from "@low/functions"
 import { CommandBus, dispatcherOf, envelopeOf, type AnyHandler, type Committed, type Dispatch } from "@low/core"
 import { Pg, type PgClient } from "./pool"
 import { subscribe } from "./subscription"
-import { listenForCommits } from "./wake-up"
+import { LocalCommits, listenForCommits } from "./wake-up"
 
 export interface ProcessManagerOptions {
   readonly handlers: ReadonlyArray<AnyHandler>
@@ -29,7 +29,8 @@ export const runProcessManagers = (pg: PgClient, connectionString: string, optio
     (processManager) =>
       Effect.gen(function* () {
         const bus = yield* CommandBus
-        const listener = yield* listenForCommits(connectionString)
+        // Woken by this process's commits at once, and by other instances' through Postgres.
+        const listener = yield* listenForCommits(connectionString, yield* LocalCommits)
         const source = options.handlers.find((h) => h.writes === processManager.reads)
         if (source === undefined)
           return yield* Effect.dieMessage(`process manager ${processManager.name} reads ${processManager.reads}, which no handler writes`)

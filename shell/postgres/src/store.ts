@@ -1,82 +1,99 @@
 import { Context, Effect, Either, Layer, Option } from "effect"
 import { EntityStates, PortFailure, UniqueIndex } from "@low/functions"
-import { EventStore } from "@low/core"
+import { EventStore, makeDocWatch, type Commit, type Committed } from "@low/core"
 import { Health } from "@low/core"
 import { decodedBy } from "@low/core"
 import { withStateCache } from "@low/core"
 import { Views, type Doc } from "@low/core"
 import { commitWith } from "./commit"
 import { migrate } from "./migrations"
-import { makeWakeUp } from "./wake-up"
+import { LocalCommits, makeWakeUp } from "./wake-up"
 import { dependency, Pg, postgresHealth, type PgClient, type PgOptions } from "./pool"
 
 const largestOrder = 2_147_483_647
 
 /** Every port backed by one Postgres database; each read is one query, each commit one statement. */
-export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => undefined) => ({
-  states: EntityStates.of({
-    get: (stream, schema) =>
-      pg
-        .query<{ version: number; state: unknown }>({
-          name: "low_state",
-          text: "select version, state from entity_states where stream_id = $1",
-          values: [stream]
-        })
-        .pipe(
-          Effect.flatMap(({ rows: [row] }) => {
-            if (row === undefined) return Effect.succeed(Option.none())
-            const decoded = decodedBy(schema)(row.state) as Either.Either<typeof schema.Type, unknown>
-            return Either.isRight(decoded)
-              ? Effect.succeed(Option.some({ version: row.version, state: decoded.right }))
-              : Effect.fail(new PortFailure({ dependency, cause: decoded.left }))
+export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => undefined) => {
+  // Readers waiting for a document this process may change: told after each commit that changed it (see `changes`).
+  const watch = makeDocWatch()
+  const told = (c: Commit, committed: ReadonlyArray<Committed>) => {
+    if (watch.waiting()) for (const event of committed) for (const change of c.project(event)) watch.changed(change.view, change.key)
+  }
+  return {
+    states: EntityStates.of({
+      get: (stream, schema) =>
+        pg
+          .query<{ version: number; state: unknown }>({
+            name: "low_state",
+            text: "select version, state from entity_states where stream_id = $1",
+            values: [stream]
           })
-        )
-  }),
-  unique: UniqueIndex.of({
-    get: (index, key) =>
-      pg
-        .query<{ owner: string }>({
-          name: "low_unique",
-          text: "select owner from unique_keys where index_name = $1 and key = $2",
-          values: [index, key]
-        })
-        .pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.owner)))
-  }),
-  events: EventStore.of({
-    commit: (c) => commitWith(pg)(c).pipe(Effect.tap(() => Effect.sync(afterCommit))),
-    accepted: (entity, commandId) =>
-      pg
-        .query<{ fingerprint: string }>({
-          name: "low_accepted",
-          text: "select fingerprint from accepted_commands where entity = $1 and command_id = $2",
-          values: [entity, commandId]
-        })
-        .pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.fingerprint)))
-  }),
-  views: Views.of({
-    doc: (view, key) =>
-      pg
-        .query<{ data: Doc }>({
-          name: "low_doc",
-          text: "select data from view_docs where view = $1 and key = $2",
-          values: [view, key]
-        })
-        .pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.data))),
-    items: (view, key, { first, before }) =>
-      pg
-        .query<{ ord: number; data: Doc }>({
-          name: "low_items",
-          text: "select ord, data from view_items where view = $1 and key = $2 and ord < $3 order by ord desc limit $4",
-          values: [view, key, before ?? largestOrder, first + 1]
-        })
-        .pipe(
-          Effect.map(({ rows }) => ({
-            items: rows.slice(0, first).map((r) => ({ order: r.ord, item: r.data })),
-            more: rows.length > first
-          }))
-        )
-  })
-})
+          .pipe(
+            Effect.flatMap(({ rows: [row] }) => {
+              if (row === undefined) return Effect.succeed(Option.none())
+              const decoded = decodedBy(schema)(row.state) as Either.Either<typeof schema.Type, unknown>
+              return Either.isRight(decoded)
+                ? Effect.succeed(Option.some({ version: row.version, state: decoded.right }))
+                : Effect.fail(new PortFailure({ dependency, cause: decoded.left }))
+            })
+          )
+    }),
+    unique: UniqueIndex.of({
+      get: (index, key) =>
+        pg
+          .query<{ owner: string }>({
+            name: "low_unique",
+            text: "select owner from unique_keys where index_name = $1 and key = $2",
+            values: [index, key]
+          })
+          .pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.owner)))
+    }),
+    events: EventStore.of({
+      commit: (c) =>
+        commitWith(pg)(c).pipe(
+          Effect.tap((committed) =>
+            Effect.sync(() => {
+              afterCommit()
+              told(c, committed)
+            })
+          )
+        ),
+      accepted: (entity, commandId) =>
+        pg
+          .query<{ fingerprint: string }>({
+            name: "low_accepted",
+            text: "select fingerprint from accepted_commands where entity = $1 and command_id = $2",
+            values: [entity, commandId]
+          })
+          .pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.fingerprint)))
+    }),
+    views: Views.of({
+      doc: (view, key) =>
+        pg
+          .query<{ data: Doc }>({
+            name: "low_doc",
+            text: "select data from view_docs where view = $1 and key = $2",
+            values: [view, key]
+          })
+          .pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.data))),
+      items: (view, key, { first, before }) =>
+        pg
+          .query<{ ord: number; data: Doc }>({
+            name: "low_items",
+            text: "select ord, data from view_items where view = $1 and key = $2 and ord < $3 order by ord desc limit $4",
+            values: [view, key, before ?? largestOrder, first + 1]
+          })
+          .pipe(
+            Effect.map(({ rows }) => ({
+              items: rows.slice(0, first).map((r) => ({ order: r.ord, item: r.data })),
+              more: rows.length > first
+            }))
+          ),
+      // This process's commits only: what another instance changes is found by reading again on a schedule.
+      changes: watch.changes
+    })
+  }
+}
 
 export interface PostgresStoreOptions extends PgOptions {
   /**
@@ -101,6 +118,7 @@ const portsOnPg = (cachedStates = defaultCachedStates) =>
         Context.add(UniqueIndex, ports.unique),
         Context.add(EventStore, events),
         Context.add(Views, ports.views),
+        Context.add(LocalCommits, wake),
         Context.add(Health, [postgresHealth(pg)])
       )
     })

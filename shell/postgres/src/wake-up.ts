@@ -1,4 +1,4 @@
-import { Deferred, Duration, Effect, Schedule, type Scope } from "effect"
+import { Context, Deferred, Duration, Effect, Schedule, type Scope } from "effect"
 import pg from "pg"
 import type { PgClient } from "./pool"
 
@@ -12,8 +12,9 @@ const spacing = 50
  * Announces commits after the fact, outside the command's transaction: a NOTIFY inside it would serialize
  * every commit on the database-wide notify lock. A lost announcement only delays a reader until its next poll.
  */
-export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () => void }, never, Scope.Scope> =>
+export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () => void } & LocalCommits["Type"], never, Scope.Scope> =>
   Effect.gen(function* () {
+    const listeners = new Set<() => void>()
     let closed = false
     let timer: ReturnType<typeof setTimeout> | undefined
     yield* Effect.addFinalizer(() =>
@@ -29,17 +30,29 @@ export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () =>
     }
     return {
       notify: () => {
+        for (const listener of listeners) listener()
         if (timer === undefined && !closed) timer = setTimeout(send, spacing)
+      },
+      onCommit: (listener) => {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
       }
     }
   })
 
+/** The commits of this process, as they happen: its readers need not wait for the announcement Postgres carries. */
+export class LocalCommits extends Context.Tag("low/postgres/LocalCommits")<
+  LocalCommits,
+  { readonly onCommit: (listener: () => void) => () => void }
+>() {}
+
 /**
  * A dedicated connection LISTENing for announcements, reconnected whenever it drops, for one reader. `next(max)`
  * completes at the first announcement since the previous `next` completed, or after `max`, whichever comes first:
- * an announcement that arrives while the reader is reading is not lost, it makes the next wait end at once.
+ * an announcement that arrives while the reader is reading is not lost, it makes the next wait end at once. With
+ * `local`, a commit of this process counts as an announcement the moment it is made.
  */
-export const listenForCommits = (connectionString: string) =>
+export const listenForCommits = (connectionString: string, local?: LocalCommits["Type"]) =>
   Effect.gen(function* () {
     let waiting: Array<Deferred.Deferred<void>> = []
     // Announcements (and reconnections) so far, and how many of them the reader had when its last wait ended.
@@ -50,6 +63,10 @@ export const listenForCommits = (connectionString: string) =>
       const ready = waiting
       waiting = []
       for (const d of ready) Deferred.unsafeDone(d, Effect.void)
+    }
+    if (local !== undefined) {
+      const stop = local.onCommit(wakeAll)
+      yield* Effect.addFinalizer(() => Effect.sync(stop))
     }
     let client: pg.Client | undefined
     const connect = Effect.tryPromise(async () => {

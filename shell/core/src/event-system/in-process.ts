@@ -184,8 +184,8 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
           return tracing ? Effect.useSpan(`wait ${handler.writes}`, spanOptions(), waiting) : waiting()
         })
 
-      // A process manager reads its channel as a projector does, but no caller waits for it: its commands wait for
-      // their own outcome, and a command that timed out is sent again (its derived commandId makes that harmless).
+      // A process manager reads its channel as a projector does, but no caller waits for it: each of its commands
+      // waits for its own outcome, and one that timed out is sent again (its derived commandId makes that harmless).
       for (const processManager of options.processManagers ?? []) {
         const dispatch = dispatcherOf(processManager, options.handlers)
         const deliveries = makeMailbox<Delivery>()
@@ -201,12 +201,14 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
               )
             )
           )
+        // Each command goes on its own way: one waiting for its projection holds up no other saga.
+        const scope = yield* Effect.scope
         yield* deliveries.take(256).pipe(
           Effect.flatMap((batch) =>
             Effect.forEach(
               batch.flatMap(({ event }) => dispatch(event)),
-              step,
-              { concurrency: "unbounded", discard: true }
+              (d) => Effect.forkIn(step(d), scope),
+              { discard: true }
             )
           ),
           Effect.forever,

@@ -2,7 +2,7 @@ import { Context, Effect, Layer, Option } from "effect"
 import { EntityStates, UniqueIndex, type Versioned, type ViewChange } from "@low/functions"
 import { WriteConflict } from "../errors"
 import { EventStore, type Commit, type Committed } from "../event-store"
-import { nextDoc, Views, type Doc, type ItemsPage, type VersionedDoc } from "../views"
+import { makeDocWatch, nextDoc, Views, type Doc, type ItemsPage, type VersionedDoc } from "../views"
 
 const k = (a: string, b: string) => `${a}\u0000${b}`
 
@@ -37,10 +37,12 @@ export const makeMemoryStore = () => {
     if (items[at]?.order !== order) items.splice(at, 0, { order, item })
   }
 
+  const watch = makeDocWatch()
   /** Applies an event's view changes; redelivered events change nothing. */
   const applyChanges = (changes: ReadonlyArray<ViewChange>, version: number) => {
     for (const change of changes) {
       const key = k(change.view, change.key)
+      if (change._tag !== "Add" && watch.waiting()) watch.changed(change.view, change.key)
       if (change._tag === "Add") addItem(key, change.order, change.item)
       else {
         const next = nextDoc(docs.get(key), change, version)
@@ -113,7 +115,8 @@ export const makeMemoryStore = () => {
       }),
       views: Views.of({
         doc: (view, key) => Effect.sync(() => Option.map(Option.fromNullable(docs.get(k(view, key))), (d) => d.doc)),
-        items: (view, key, { first, before }) => Effect.sync(() => page(view, key, first, before))
+        items: (view, key, { first, before }) => Effect.sync(() => page(view, key, first, before)),
+        changes: watch.changes
       })
     }
   }

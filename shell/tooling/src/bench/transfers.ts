@@ -91,7 +91,7 @@ console.log("|---|---|---|---|---|---|---|")
 const summary: Array<string> = []
 
 const deployments: Array<[string, string, () => Promise<{ env: Record<string, string>; done: () => Promise<void> }>, number]> = [
-  ["in-memory", "in-memory", async () => ({ env: {}, done: async () => undefined }), 1000],
+  ["in-memory", "in-memory", async () => ({ env: {}, done: async () => undefined }), 300],
   [
     "graphql-postgres",
     "graphql-postgres",
