@@ -1,7 +1,8 @@
-import { Effect, Layer, Option } from "effect"
+import { Cause, Effect, Exit, Layer, Option } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import { CommandBus, Views } from "@low/core"
-import { wallet } from "@low/functions"
+import { transfer, wallet } from "@low/functions"
+import { makeDocWatch } from "@low/core"
 import { routeMutation } from "./routes"
 
 const openWallet = wallet.api.mutations!["openWallet"]!
@@ -52,5 +53,58 @@ describe("routeMutation", () => {
   it("given a commandId that breaks the id rule, when routed, then refused before anything runs, naming no commandId to retry with", () => {
     const routed = routeMutation(openWallet, { owner: "Ada", commandId: "no spaces" })
     expect(routed.commandId).toBeUndefined()
+  })
+
+  describe("a mutation that starts a saga", () => {
+    const transferring = transfer.api.mutations!["transfer"]!
+    const args = { fromWalletId: "a", toWalletId: "b", amount: 5, commandId: "move-1" }
+    const pending = { id: "t", fromWalletId: "a", toWalletId: "b", status: "PENDING", endedVersion: null, credited: null }
+
+    /** A deployment whose transfer stays PENDING for `pendingReads` reads, then COMPLETED with both wallets there. */
+    const sagaOf = (pendingReads: number, watch?: ReturnType<typeof makeDocWatch>) => {
+      let reads = 0
+      // Each read takes a round trip, as a store's does.
+      const doc = (view: string) =>
+        Effect.zipRight(
+          Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1))),
+          Effect.sync(() => {
+            if (view === "wallets") return Option.some({ version: 9 })
+            return Option.some(++reads > pendingReads ? { ...pending, status: "COMPLETED", endedVersion: 3, credited: 4 } : pending)
+          })
+        )
+      return {
+        reads: () => reads,
+        layer: Layer.mergeAll(
+          Layer.succeed(CommandBus, CommandBus.of({ send: () => Effect.succeed({ _tag: "Duplicate" } as const) })),
+          Layer.succeed(
+            Views,
+            Views.of({ doc, items: () => Effect.die("no items"), ...(watch === undefined ? {} : { changes: watch.changes }) })
+          )
+        )
+      }
+    }
+
+    // Live: the waits between reads are real time.
+    it.live("given a store that tells no change, when the saga ends after a few reads, then it answers the ended transfer", () =>
+      Effect.gen(function* () {
+        const saga = sagaOf(3)
+        const answer = yield* routeMutation(transferring, args).effect.pipe(Effect.provide(saga.layer))
+        expect(answer).toMatchObject({ status: "COMPLETED" })
+        expect(saga.reads()).toBe(4)
+      })
+    )
+
+    it.live("given a saga that does not end in time, when it is waited for, then TIMEOUT naming the commandId, not an internal error", () =>
+      Effect.gen(function* () {
+        for (const watch of [undefined, makeDocWatch()]) {
+          const saga = sagaOf(Number.POSITIVE_INFINITY, watch)
+          const exit = yield* Effect.exit(routeMutation(transferring, args, { settleWithinMs: 50 }).effect.pipe(Effect.provide(saga.layer)))
+          expect(Exit.isFailure(exit) && Cause.failures(exit.cause).pipe((f) => [...f])).toStrictEqual([
+            expect.objectContaining({ _tag: "Timeout", commandId: "move-1" })
+          ])
+          expect(saga.reads()).toBeGreaterThan(1)
+        }
+      })
+    )
   })
 })

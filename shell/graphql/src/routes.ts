@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from "node:crypto"
-import { type Cause, type Clock, Context, Effect, Either, Option, Schedule, Schema } from "effect"
+import { type Cause, type Clock, Context, Effect, Either, Option, Schema } from "effect"
 import { type BadInput, CommandBus, Timeout, Views } from "@low/core"
 import type { Args, Doc, Envelope, MutationApi, NewIds, PageApi, PortFailure, QueryApi, Settles, Sight } from "@low/functions"
 import { decodeArgs, decodeCommandId, decodeCursor, encodeCursor } from "./arguments"
@@ -43,22 +43,15 @@ export interface MutationOptions {
   readonly settleWithinMs?: number
 }
 
-const notYet = { _tag: "NotYet" } as const
-
-// Without hints from the store, a saga's steps take a few commits each: its document is read often at first, then
-// every 50 ms.
-const polling = Schedule.exponential("2 millis", 1.5).pipe(Schedule.union(Schedule.spaced("50 millis")))
-
-/** Reads a document until it shows what `sight` looks for, on a schedule. */
-const polled = (views: Views["Type"], sight: Sight): Effect.Effect<Doc, PortFailure> =>
-  views.doc(sight.view, sight.key).pipe(
-    Effect.flatMap((found) => (Option.isSome(found) && sight.shows(found.value) ? Effect.succeed(found.value) : Effect.fail(notYet))),
-    Effect.retry({ schedule: polling, while: (e) => e === notYet }),
-    // The polling never stops by itself (the caller's timeout does): "not yet" cannot come out of it.
-    Effect.catchIf(
-      (e): e is typeof notYet => e === notYet,
-      () => Effect.never
-    )
+/**
+ * Reads a document until it shows what `sight` looks for: again after 2 ms, then half as long again each time, up to
+ * every 50 ms (a saga's steps take a few commits each). It stops only when the caller's timeout interrupts it.
+ */
+const polled = (views: Views["Type"], sight: Sight, wait = 2): Effect.Effect<Doc, PortFailure> =>
+  Effect.flatMap(views.doc(sight.view, sight.key), (found) =>
+    Option.isSome(found) && sight.shows(found.value)
+      ? Effect.succeed(found.value)
+      : Effect.zipRight(Effect.sleep(wait), polled(views, sight, Math.min(wait * 1.5, 50)))
   )
 
 /**
