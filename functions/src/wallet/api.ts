@@ -105,7 +105,10 @@ export const walletErrors: ErrorTable<WalletRejection> = {
   }),
   BalanceLimit: (e) => ({
     code: "BALANCE_LIMIT",
-    message: `The credit would take the balance over ${maxBalance}.`,
+    message:
+      e.outgoing === 0
+        ? `The credit would take the balance over ${maxBalance}.`
+        : `The credit would take the balance over ${maxBalance} once the ${e.outgoing} on its way out in transfers is refunded.`,
     extensions: { balance: e.balance, amount: e.amount }
   })
 }

@@ -39,7 +39,7 @@ export const operate = (command: WalletCommand, looked: WalletLookup): Decision 
     case "Credit":
       return fits(wallet, amount)
         ? accept({ _tag: "WalletCredited", walletId, amount, balanceAfter: balance + amount })
-        : Either.left(new BalanceLimit({ walletId, balance, amount }))
+        : Either.left(new BalanceLimit({ walletId, balance, amount, outgoing: wallet.outgoing }))
     case "Debit":
       return amount > balance
         ? Either.left(new InsufficientFunds({ walletId, balance, amount }))
@@ -61,11 +61,18 @@ export const operate = (command: WalletCommand, looked: WalletLookup): Decision 
 }
 
 const write = (command: WalletCommand, looked: WalletLookup, events: ReadonlyArray<WalletEvent>) => {
-  // A decline is the transfer's fact: it goes to the transfer's stream, and the wallet stays as it was.
+  const current = Option.getOrUndefined(looked)
+  // A decline is the transfer's fact: it goes to the transfer's stream, and the wallet stays as it was. It was
+  // decided on the wallet as it stood (none, or near the limit): appending nothing to it at that version makes a
+  // write to it meanwhile a conflict, and the step is decided again.
   const [first] = events
   if (first?._tag === "TransferDeclined")
-    return Effect.flatMap(Writes, (w) => w.record({ _tag: "Append", stream: transferStream(first.transferId), expectedVersion: 0, events }))
-  const current = Option.getOrUndefined(looked)
+    return Effect.flatMap(Writes, (w) =>
+      Effect.zipRight(
+        w.record({ _tag: "Append", stream: transferStream(first.transferId), expectedVersion: 0, events }),
+        w.record({ _tag: "Append", stream: streamOf(command.walletId), expectedVersion: current?.version ?? 0, events: [] })
+      )
+    )
   return appendWithState(streamOf(command.walletId), current?.version ?? 0, events, WalletState, fold(current?.state, events)!)
 }
 

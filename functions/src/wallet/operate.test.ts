@@ -52,14 +52,14 @@ describe("wallet operate", () => {
     it("given a wallet 10 below the limit, when crediting 11, then BalanceLimit with its balance and the amount", () => {
       assertEquals(
         operate(credit(11), walletWith(maxBalance - 10)),
-        Either.left(new BalanceLimit({ walletId: "w", balance: 2_147_483_637, amount: 11 }))
+        Either.left(new BalanceLimit({ walletId: "w", balance: 2_147_483_637, amount: 11, outgoing: 0 }))
       )
     })
 
     it("given a wallet at the limit, when crediting 1, then BalanceLimit", () => {
       assertEquals(
         operate(credit(1), walletWith(maxBalance)),
-        Either.left(new BalanceLimit({ walletId: "w", balance: maxBalance, amount: 1 }))
+        Either.left(new BalanceLimit({ walletId: "w", balance: maxBalance, amount: 1, outgoing: 0 }))
       )
     })
   })
@@ -91,7 +91,7 @@ describe("wallet operate", () => {
       const refused = Either.left(new InsufficientFunds({ walletId: "w", balance: 100, amount: 101 }))
       assertFalse(Equal.equals(refused, Either.left(new InsufficientFunds({ walletId: "w", balance: 100, amount: 102 }))))
       assertFalse(Equal.equals(refused, Either.left(new InsufficientFunds({ walletId: "v", balance: 100, amount: 101 }))))
-      assertFalse(Equal.equals(refused, Either.left(new BalanceLimit({ walletId: "w", balance: 100, amount: 101 }))))
+      assertFalse(Equal.equals(refused, Either.left(new BalanceLimit({ walletId: "w", balance: 100, amount: 101, outgoing: 0 }))))
       expect(() => assertEquals(refused, Either.left(new InsufficientFunds({ walletId: "w", balance: 99, amount: 101 })))).toThrow()
     })
   })

@@ -89,7 +89,7 @@ const expectedRejection = (command: WalletCommand, stream: Stream | undefined): 
   if (stream === undefined) return new WalletNotFound({ walletId })
   const { balance } = stream.state
   if (command._tag === "Credit" && balance + command.amount > maxBalance)
-    return new BalanceLimit({ walletId, balance, amount: command.amount })
+    return new BalanceLimit({ walletId, balance, amount: command.amount, outgoing: 0 })
   if (command._tag === "Debit" && command.amount > balance) return new InsufficientFunds({ walletId, balance, amount: command.amount })
   return undefined
 }

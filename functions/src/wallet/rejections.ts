@@ -14,6 +14,8 @@ export class BalanceLimit extends Data.TaggedError("BalanceLimit")<{
   readonly walletId: string
   readonly balance: number
   readonly amount: number
+  /** What transfers took and may still bring back: the room under the limit kept for their refunds. */
+  readonly outgoing: number
 }> {}
 
 export type WalletRejection = WalletNotFound | WalletExists | InsufficientFunds | BalanceLimit

@@ -11,11 +11,11 @@ export interface Dispatch {
 
 /**
  * The commandId of the `n`th command a process manager sends for an event: the same on every delivery of that
- * event, so the handler applies it once however often it comes. (A hash keeps it within the id rule's 64
- * characters, whatever the event's id.)
+ * event, so the handler applies it once however often it comes. It has a "/", which the commandIds clients may send
+ * cannot have: a client that works it out from the event's id cannot take it first and block the step.
  */
 export const commandIdCausedBy = (processManager: string, eventId: string, n: number) =>
-  `pm-${createHash("sha256")
+  `pm/${createHash("sha256")
     .update([processManager, eventId, String(n)].join("\u0000"))
     .digest("base64url")
     .slice(0, 40)}`

@@ -124,7 +124,15 @@ export const routeMutation = (api: MutationApi, args: Args, options: MutationOpt
         const answer =
           api.settles === undefined
             ? viewAfter(views, api.view, api.key(command))
-            : settled(views, api.settles, api.view, api.key(command), commandId, options.settleWithinMs ?? 10_000)
+            : // What is left of the command's time: the answer comes within it, from the request on.
+              settled(
+                views,
+                api.settles,
+                api.view,
+                api.key(command),
+                commandId,
+                Math.max(0, (options.settleWithinMs ?? 10_000) - (performance.now() - started))
+              )
         return Effect.map(answer, (doc) => {
           meter.count(outcome._tag, started)
           return doc

@@ -326,11 +326,18 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
         const decidedBefore = deliveries.flatMap((d, i) => (kept[i] == null ? [] : [{ delivery: d.delivery, json: kept[i] }]))
         if (kept[deliveries.length] == null) {
           yield* catchUpInBackground
+          // A bff's command is answered UNAVAILABLE (its client sends it again); one no one waits for (a process
+          // manager's) must be decided, so its batch fails, and is read again until the state is back.
           const notNow = deliveries.flatMap(
             (d, i): Array<Processed> =>
-              kept[i] != null ? [] : [{ delivery: d.delivery, key: d.lane, entity: "", events: [], reply: unavailable }]
+              kept[i] != null || d.delivery.replyTo === ""
+                ? []
+                : [{ delivery: d.delivery, key: d.lane, entity: "", events: [], reply: unavailable }]
           )
-          return yield* written(route, notNow, [], undefined, decidedBefore)
+          yield* written(route, notNow, [], undefined, decidedBefore)
+          if (deliveries.some((d, i) => kept[i] == null && d.delivery.replyTo === ""))
+            return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: "catching up from the events topics" }))
+          return
         }
         // One lane per entity: its commands in order, other entities' alongside. A delivery sent twice (a producer
         // retry) is decided once: deciding it again after a rejection could apply what was answered as refused.

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto"
 import { Clock, Effect, Runtime, Schema } from "effect"
 import type { EachBatchPayload, KafkaMessage, Message } from "kafkajs"
 import type { AnyProcessManager } from "@low/functions"
@@ -53,7 +54,9 @@ export const runProcessManagers = ({ handlers, processManagers }: ProcessManager
           handler: d.handler.name,
           command: encoders.get(d.handler)!(d.command),
           envelope: envelopeOf(d, at),
-          attempt: d.commandId,
+          // Each sending is a delivery of its own: one answered before (UNAVAILABLE while Redis caught up, say)
+          // answers no later one.
+          attempt: randomUUID(),
           replyTo: ""
         }
         return { topic: names.topic(d.handler.reads), message: { key: d.handler.entity(d.command), value: JSON.stringify(message) } }

@@ -36,6 +36,7 @@ export const runProcessManagers = (pg: PgClient, connectionString: string, optio
           return yield* Effect.dieMessage(`process manager ${processManager.name} reads ${processManager.reads}, which no handler writes`)
         const decode = Schema.decodeUnknownOption(source.event as Schema.Schema<{ readonly _tag: string }, unknown>)
         const dispatch = dispatcherOf(processManager, options.handlers)
+        // The log holds every channel's events: those of other channels do not decode, and are passed over.
         const dispatches = (events: ReadonlyArray<Committed>) =>
           events.flatMap((stored) =>
             Option.match(decode(stored.event), { onNone: () => [], onSome: (event) => dispatch({ ...stored, event }) })

@@ -185,7 +185,8 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
         })
 
       // A process manager reads its channel as a projector does, but no caller waits for it: each of its commands
-      // waits for its own outcome, and one that timed out is sent again (its derived commandId makes that harmless).
+      // waits for its own outcome, and one that timed out or met conflicts past their retries is sent again (its
+      // derived commandId makes that harmless).
       for (const processManager of options.processManagers ?? []) {
         const dispatch = dispatcherOf(processManager, options.handlers)
         const deliveries = makeMailbox<Delivery>()
@@ -194,7 +195,10 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
           Effect.flatMap(Clock.currentTimeMillis, (now) => send(d.handler, d.command, envelopeOf(d, new Date(now).toISOString())))
         const step = (d: Dispatch) =>
           sendOnce(d).pipe(
-            Effect.retry({ schedule: Schedule.spaced("10 millis"), while: (e) => (e as { _tag?: unknown })._tag === "Timeout" }),
+            Effect.retry({
+              schedule: Schedule.spaced("10 millis"),
+              while: (e) => ["Timeout", "Unavailable"].includes((e as { _tag: string })._tag)
+            }),
             Effect.catchAll((rejection) =>
               Effect.logError("a process manager's command was refused: the saga it belongs to stops here", rejection).pipe(
                 Effect.annotateLogs({ processManager: processManager.name, commandId: d.commandId })
