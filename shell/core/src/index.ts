@@ -31,4 +31,4 @@ export {
   type Observed,
   type Total
 } from "./metrics"
-export { commandIdCausedBy, dispatcherOf, envelopeOf, partsOf, type Dispatch } from "./process-manager"
+export { commandIdCausedBy, dispatcherOf, envelopeOf, partsOf, sendDispatch, type Dispatch } from "./process-manager"

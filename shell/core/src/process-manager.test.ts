@@ -6,7 +6,7 @@ import { commandIdCausedBy, dispatcherOf, partsOf } from "./process-manager"
 describe("process managers' commands", () => {
   it("given one event delivered twice, when dispatched, then the same commands with the same commandIds", () => {
     const { handlers, processManagers } = partsOf([transfer])
-    const dispatch = dispatcherOf(processManagers[0]!, handlers)
+    const { dispatch } = dispatcherOf(processManagers[0]!, handlers)
     const sent = {
       id: "wallet-a@3",
       stream: "wallet-a",
@@ -28,7 +28,13 @@ describe("process managers' commands", () => {
     expect(commandIdCausedBy("transfer", "transfer-t2@1", 0)).not.toBe(derived)
   })
 
-  it("given a process manager writing a channel no handler reads, when wired, then it fails at once, naming it", () => {
-    expect(() => dispatcherOf({ name: "lost", reads: "x-events", writes: "nowhere", react: () => [] }, [])).toThrow(/lost writes nowhere/)
+  it("given a process manager reading or writing a channel no handler has, when wired, then it fails at once, naming it", () => {
+    const { handlers } = partsOf([transfer])
+    expect(() => dispatcherOf({ name: "lost", reads: "x-events", writes: "wallet-commands", react: () => [] }, handlers)).toThrow(
+      /lost reads x-events/
+    )
+    expect(() => dispatcherOf({ name: "lost", reads: "wallet-events", writes: "nowhere", react: () => [] }, handlers)).toThrow(
+      /lost writes nowhere/
+    )
   })
 })

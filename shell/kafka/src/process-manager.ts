@@ -36,11 +36,8 @@ export const runProcessManagers = ({ handlers, processManagers }: ProcessManager
     const encoders = new Map(handlers.map((h) => [h, Schema.encodeSync(h.command as Schema.Schema<unknown, unknown>)] as const))
     const running = []
     for (const processManager of processManagers) {
-      const source = handlers.find((h) => h.writes === processManager.reads)
-      if (source === undefined)
-        return yield* Effect.dieMessage(`process manager ${processManager.name} reads ${processManager.reads}, which no handler writes`)
+      const { source, dispatch } = dispatcherOf(processManager, handlers)
       const decode = Schema.decodeUnknownSync(source.event as Schema.Schema<{ readonly _tag: string }, unknown>)
-      const dispatch = dispatcherOf(processManager, handlers)
       const group = names.processManagerGroup(processManager.name)
 
       /** The commands one event causes; it throws when the event is no event of the channel, or the manager throws. */

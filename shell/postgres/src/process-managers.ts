@@ -1,6 +1,6 @@
-import { Clock, Effect, Layer, Option, Schema } from "effect"
+import { Effect, Layer, Option, Schema } from "effect"
 import type { AnyProcessManager } from "@low/functions"
-import { CommandBus, dispatcherOf, envelopeOf, type AnyHandler, type Committed, type Dispatch } from "@low/core"
+import { CommandBus, dispatcherOf, sendDispatch, type AnyHandler, type Committed } from "@low/core"
 import { Pg, type PgClient } from "./pool"
 import { subscribe } from "./subscription"
 import { LocalCommits, listenForCommits } from "./wake-up"
@@ -10,18 +10,13 @@ export interface ProcessManagerOptions {
   readonly processManagers: ReadonlyArray<AnyProcessManager>
 }
 
-const isRefusal = (e: unknown) => {
-  const tag = (e as { _tag?: unknown })._tag
-  return tag !== "Unavailable" && tag !== "Timeout"
-}
-
 /**
  * Runs each process manager on a durable subscription to the event log, named after it: the events of the
  * channel it reads, in log order, become commands sent through the command bus; its checkpoint moves past a batch
  * once every command of the batch was applied (or had been: a command sent again is a duplicate, by its derived
  * commandId). Every instance runs every process manager, each racing the others harmlessly for the same reason,
- * so a stopped or frozen instance never holds a saga up. A command refused by its handler is logged: the saga it
- * belongs to stops there, and sending it again would be refused again.
+ * so a stopped or frozen instance never holds a saga up. A command refused by its handler is logged, and the
+ * batch goes on (see `sendDispatch`).
  */
 export const runProcessManagers = (pg: PgClient, connectionString: string, options: ProcessManagerOptions) =>
   Effect.forEach(
@@ -31,24 +26,15 @@ export const runProcessManagers = (pg: PgClient, connectionString: string, optio
         const bus = yield* CommandBus
         // Woken by this process's commits at once, and by other instances' through Postgres.
         const listener = yield* listenForCommits(connectionString, yield* LocalCommits)
-        const source = options.handlers.find((h) => h.writes === processManager.reads)
-        if (source === undefined)
-          return yield* Effect.dieMessage(`process manager ${processManager.name} reads ${processManager.reads}, which no handler writes`)
+        const { source, dispatch } = dispatcherOf(processManager, options.handlers)
         const decode = Schema.decodeUnknownOption(source.event as Schema.Schema<{ readonly _tag: string }, unknown>)
-        const dispatch = dispatcherOf(processManager, options.handlers)
         // The log holds every channel's events: those of other channels do not decode, and are passed over.
         const dispatches = (events: ReadonlyArray<Committed>) =>
           events.flatMap((stored) =>
             Option.match(decode(stored.event), { onNone: () => [], onSome: (event) => dispatch({ ...stored, event }) })
           )
-        const send = (d: Dispatch) =>
-          Effect.flatMap(Clock.currentTimeMillis, (now) => bus.send(d.handler, d.command, envelopeOf(d, new Date(now).toISOString()))).pipe(
-            Effect.catchIf(isRefusal, (refusal) =>
-              Effect.logError("a process manager's command was refused: the saga it belongs to stops here", refusal).pipe(
-                Effect.annotateLogs({ processManager: processManager.name, commandId: d.commandId })
-              )
-            )
-          )
+        // A command whose outcome is not known yet fails the batch, which is read again from the checkpoint.
+        const send = sendDispatch(processManager.name, bus.send)
         return yield* subscribe(pg, {
           name: `process-manager:${processManager.name}`,
           wake: listener.next,

@@ -1,4 +1,4 @@
-import { Clock, Duration, Effect, Exit, Layer, Schedule, type Tracer } from "effect"
+import { Duration, Effect, Exit, Layer, Schedule, type Tracer } from "effect"
 import type { AnyProcessManager, Envelope } from "@low/functions"
 import { MemoryStore } from "../memory/store"
 import { CommandBus } from "../command-bus"
@@ -6,7 +6,7 @@ import { Timeout } from "../errors"
 import type { Committed } from "../event-store"
 import { Executor, type AnyHandler, type AnyProjector, type Outcome } from "../executor"
 import { projectionLag, sampledOnScrape } from "../metrics"
-import { dispatcherOf, envelopeOf, type Dispatch } from "../process-manager"
+import { dispatcherOf, sendDispatch, type Dispatch } from "../process-manager"
 import { spanOptions, Tracing } from "../tracing"
 import { makeDeadlines, type Deadline } from "./deadlines"
 import { makeMailbox, type Mailbox } from "./mailbox"
@@ -188,23 +188,11 @@ export const InProcessEventSystem = (options: InProcessOptions) =>
       // waits for its own outcome, and one that timed out or met conflicts past their retries is sent again (its
       // derived commandId makes that harmless).
       for (const processManager of options.processManagers ?? []) {
-        const dispatch = dispatcherOf(processManager, options.handlers)
+        const { dispatch } = dispatcherOf(processManager, options.handlers)
         const deliveries = makeMailbox<Delivery>()
         channel(processManager.reads).subscribers.push(deliveries)
-        const sendOnce = (d: Dispatch) =>
-          Effect.flatMap(Clock.currentTimeMillis, (now) => send(d.handler, d.command, envelopeOf(d, new Date(now).toISOString())))
-        const step = (d: Dispatch) =>
-          sendOnce(d).pipe(
-            Effect.retry({
-              schedule: Schedule.spaced("10 millis"),
-              while: (e) => ["Timeout", "Unavailable"].includes((e as { _tag: string })._tag)
-            }),
-            Effect.catchAll((rejection) =>
-              Effect.logError("a process manager's command was refused: the saga it belongs to stops here", rejection).pipe(
-                Effect.annotateLogs({ processManager: processManager.name, commandId: d.commandId })
-              )
-            )
-          )
+        const sendOnce = sendDispatch(processManager.name, send as CommandBus["Type"]["send"])
+        const step = (d: Dispatch) => sendOnce(d).pipe(Effect.retry(Schedule.spaced("10 millis")))
         // Each command goes on its own way: one waiting for its projection holds up no other saga.
         const scope = yield* Effect.scope
         yield* deliveries.take(256).pipe(
