@@ -1,6 +1,6 @@
 import { Context, Effect, Either, Layer, Option } from "effect"
-import { EntityStates, PortFailure, UniqueIndex } from "@low/functions"
-import { EventStore, makeDocWatch, type Commit, type Committed } from "@low/core"
+import { EntityStates, PortFailure, UniqueIndex, type StoredEvent, type ViewChange } from "@low/functions"
+import { EventStore, makeDocWatch, type Commit } from "@low/core"
 import { Health } from "@low/core"
 import { decodedBy } from "@low/core"
 import { withStateCache } from "@low/core"
@@ -16,8 +16,20 @@ const largestOrder = 2_147_483_647
 export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => undefined) => {
   // Readers waiting for a document this process may change: told after each commit that changed it (see `changes`).
   const watch = makeDocWatch()
-  const told = (c: Commit, committed: ReadonlyArray<Committed>) => {
-    if (watch.waiting()) for (const event of committed) for (const change of c.project(event)) watch.changed(change.view, change.key)
+  /** `c`, with the documents its projections change kept as the commit works them out, to tell their readers after. */
+  const telling = (c: Commit) => {
+    const changed: Array<ViewChange> = []
+    const project = (event: StoredEvent<{ readonly _tag: string }>) => {
+      const changes = c.project(event)
+      changed.push(...changes)
+      return changes
+    }
+    return {
+      commit: { ...c, project },
+      told: () => {
+        if (watch.waiting()) for (const change of changed) watch.changed(change.view, change.key)
+      }
+    }
   }
   return {
     states: EntityStates.of({
@@ -49,15 +61,17 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => 
           .pipe(Effect.map(({ rows: [row] }) => Option.fromNullable(row?.owner)))
     }),
     events: EventStore.of({
-      commit: (c) =>
-        commitWith(pg)(c).pipe(
-          Effect.tap((committed) =>
+      commit: (c) => {
+        const { commit, told } = telling(c)
+        return commitWith(pg)(commit).pipe(
+          Effect.tap(() =>
             Effect.sync(() => {
               afterCommit()
-              told(c, committed)
+              told()
             })
           )
-        ),
+        )
+      },
       accepted: (entity, commandId) =>
         pg
           .query<{ fingerprint: string }>({
