@@ -3,7 +3,7 @@ import { createTestDatabase, type TestDatabase } from "@low/postgres/testing"
 import { errorCode, gql } from "@low/testing"
 import { accepted, allTransactions } from "@low/testing/conformance/expectations"
 import { documents, makeApi, makeIds } from "@low/testing/conformance/fixtures"
-import { expectTransfersSettled } from "@low/testing/transfer-ledger"
+import { fundedWallets, settleTransfers, transferLoad } from "@low/testing/transfer-ledger"
 import { startServerProcess, type ServerProcess } from "./testing/server-process"
 
 let database: TestDatabase
@@ -77,52 +77,17 @@ describe("a crash of graphql-postgres", () => {
   it("given transfers in flight among six wallets, when the server is killed with SIGKILL and restarted, then every transfer ends, each step once, and the money is all there", {
     timeout: 240_000
   }, async () => {
-    const wallets = Array.from({ length: 6 }, () => ids.wallet())
-    for (const id of wallets) {
-      accepted(await api.openWallet({ id, commandId: ids.command() }), "openWallet")
-      accepted(await api.credit(id, 1_000, ids.command()), "credit")
-    }
-    const sent = new Map<string, { readonly from: string; readonly to: string; readonly amount: number; outcome: Outcome }>()
+    const wallets = await fundedWallets(api, ids)
     const target = server!
-    let killed = false
-    let n = 0
-    // Eight writers keep transfers in flight (one in seven to a wallet never opened), so the kill lands mid-saga.
-    const writer = async () => {
-      while (!killed) {
-        const i = n++
-        const from = wallets[i % 6]!
-        const to = i % 7 === 0 ? ids.wallet() : wallets[(i * 5 + 1) % 6]!
-        const transfer = { from, to: to === from ? wallets[(i + 1) % 6]! : to, amount: 1 + (i % 20), outcome: "unknown" as Outcome }
-        const commandId = ids.command()
-        sent.set(commandId, transfer)
-        try {
-          const response = await api.transfer(transfer.from, transfer.to, transfer.amount, commandId)
-          transfer.outcome = errorCode(response) === undefined ? "acknowledged" : "refused"
-        } catch {
-          return // the connection died with the server: the outcome stays unknown
-        }
-      }
-    }
-    const writers = Array.from({ length: 8 }, writer)
-    const acknowledged = () => [...sent.values()].filter((t) => t.outcome === "acknowledged").length
-    const deadline = Date.now() + 60_000
-    while (acknowledged() < 100 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10))
+    // Eight writers keep transfers in flight, so the kill lands mid-saga; each stops when its connection dies.
+    const load = transferLoad([api], ids, wallets, { stopOnDrop: true })
+    await load.reach(100, 60_000)
     await target.stop("SIGKILL")
-    killed = true
-    await Promise.all(writers)
-    expect(acknowledged()).toBeGreaterThanOrEqual(100)
+    await load.stop()
 
     server = await startServerProcess(database.url)
     // The client retries what it never heard back about, with the same commandId: each answers with its transfer, ended.
-    const unknown = [...sent].filter(([, t]) => t.outcome === "unknown")
-    expect(unknown.length).toBeGreaterThan(0)
-    for (const [commandId, t] of unknown) {
-      const response = await api.transfer(t.from, t.to, t.amount, commandId)
-      if (errorCode(response) === undefined) expect(["COMPLETED", "FAILED"]).toContain(accepted(response, "transfer").status)
-      else expect(errorCode(response)).toBe("INSUFFICIENT_FUNDS")
-    }
-    const settled = await expectTransfersSettled(api, wallets, 6_000)
-    expect(settled.COMPLETED + settled.FAILED).toBeGreaterThanOrEqual(acknowledged())
-    expect(settled.FAILED).toBeGreaterThan(0)
+    expect([...load.sent.values()].filter((t) => t.outcome === "unknown").length).toBeGreaterThan(0)
+    await settleTransfers(api, wallets, load, 6_000)
   })
 })

@@ -4,9 +4,10 @@
  * COMPLETED; of its source, the refund, when FAILED), each naming it.
  */
 import { expect } from "vitest"
+import { errorCode } from "./graphql-client"
 import { eventually } from "./eventually"
 import { accepted, allTransactions, expectConsistentHistory } from "./conformance/expectations"
-import type { Api, TransactionView } from "./conformance/fixtures"
+import type { Api, Ids, TransactionView } from "./conformance/fixtures"
 
 const histories = async (api: Api, wallets: ReadonlyArray<string>) =>
   new Map<string, ReadonlyArray<TransactionView>>(await Promise.all(wallets.map(async (w) => [w, await allTransactions(api, w)] as const)))
@@ -46,4 +47,74 @@ export const expectTransfersSettled = async (api: Api, wallets: ReadonlyArray<st
   }
   expect(sum).toBe(total)
   return { ...ended, transfers: [...steps.keys()] }
+}
+
+/** `count` fresh wallets holding `each` apiece. */
+export const fundedWallets = async (api: Api, ids: Ids, count = 6, each = 1_000) => {
+  const wallets = Array.from({ length: count }, () => ids.wallet())
+  for (const id of wallets) {
+    accepted(await api.openWallet({ id, commandId: ids.command() }), "openWallet")
+    accepted(await api.credit(id, each, ids.command()), "credit")
+  }
+  return wallets
+}
+
+type Outcome = "acknowledged" | "refused" | "unknown"
+
+/**
+ * Eight writers sending transfers among `wallets` (one in seven to a wallet never opened), each over the next of
+ * `apis` in turn, until stopped, every one with a commandId of its own and its outcome kept. A writer whose request
+ * gets no answer at all (its connection died) stops when `stopOnDrop`, as a client of a server that is gone would,
+ * and goes on otherwise; the outcome stays unknown either way.
+ */
+export const transferLoad = (apis: ReadonlyArray<Api>, ids: Ids, wallets: ReadonlyArray<string>, { stopOnDrop = false } = {}) => {
+  const sent = new Map<string, { readonly from: string; readonly to: string; readonly amount: number; outcome: Outcome }>()
+  let stopped = false
+  let n = 0
+  const writer = async () => {
+    while (!stopped) {
+      const i = n++
+      const from = wallets[i % wallets.length]!
+      const other = wallets[(i * 5 + 1) % wallets.length]!
+      const to = i % 7 === 0 ? ids.wallet() : other === from ? wallets[(i + 1) % wallets.length]! : other
+      const transfer = { from, to, amount: 1 + (i % 20), outcome: "unknown" as Outcome }
+      const commandId = ids.command()
+      sent.set(commandId, transfer)
+      const response = await apis[i % apis.length]!.transfer(from, to, transfer.amount, commandId).catch(() => undefined)
+      if (response === undefined && stopOnDrop) return
+      if (response !== undefined) transfer.outcome = errorCode(response) === undefined ? "acknowledged" : "refused"
+    }
+  }
+  const acknowledged = () => [...sent.values()].filter((t) => t.outcome === "acknowledged").length
+  const writers = Array.from({ length: 8 }, writer)
+  return {
+    sent,
+    acknowledged,
+    /** Waits until `count` transfers were acknowledged, failing after `withinMs`. */
+    reach: (count: number, withinMs = 120_000) =>
+      eventually(() => acknowledged() >= count, { what: `${count} transfers acknowledged`, withinMs }),
+    /** Stops the writers, and waits for their last requests. */
+    stop: async () => {
+      stopped = true
+      await Promise.all(writers)
+    }
+  }
+}
+
+/**
+ * Settles every transfer of `load` that was not acknowledged by sending it again with its commandId (each answers its
+ * transfer, ended, or a refusal), then checks the ledger of `wallets`, which hold `total` in all: every transfer
+ * acknowledged is among those that ended, and some were refunded.
+ */
+export const settleTransfers = async (api: Api, wallets: ReadonlyArray<string>, load: ReturnType<typeof transferLoad>, total: number) => {
+  for (const [commandId, t] of load.sent)
+    if (t.outcome !== "acknowledged") {
+      const response = await api.transfer(t.from, t.to, t.amount, commandId)
+      if (errorCode(response) === undefined) expect(["COMPLETED", "FAILED"]).toContain(accepted(response, "transfer").status)
+      else expect(errorCode(response)).toBe("INSUFFICIENT_FUNDS")
+    }
+  const settled = await expectTransfersSettled(api, wallets, total)
+  expect(settled.COMPLETED + settled.FAILED).toBeGreaterThanOrEqual(load.acknowledged())
+  expect(settled.FAILED).toBeGreaterThan(0)
+  return settled
 }
