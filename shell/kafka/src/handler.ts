@@ -14,7 +14,7 @@ import { partitionKey, runConsumer, type RunningConsumer } from "./consumer"
 import { fencedAssigner, fencesOf } from "./fence"
 import { heartbeatOf, makeDeadLetters, triedFor, Unhandled } from "./dead-letters"
 import { makeDecide, routeOf, type Decided, type Route } from "./delivery"
-import { CommandMessage, decodeJson, type Reply } from "./messages"
+import { awaitsNoAnswer, CommandMessage, decodeJson, type Reply } from "./messages"
 import { catchUpHandlerState } from "./rebuild"
 import { makeSender } from "./sender"
 import { stallAt, stallsWanted } from "./test-hooks"
@@ -194,7 +194,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
       for (const message of messages)
         try {
           const delivery = parse(message.value?.toString() ?? "")
-          const stale = delivery.replyTo !== "" && Date.now() - Number(message.timestamp) > ttl
+          const stale = !awaitsNoAnswer(delivery) && Date.now() - Number(message.timestamp) > ttl
           deliveries.push({ lane: message.key?.toString() ?? "", delivery, stale, message })
         } catch (cause) {
           unreadable.push({ message, reason: `not a command message: ${String(cause)}` })
@@ -330,12 +330,12 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
           // manager's) must be decided, so its batch fails, and is read again until the state is back.
           const notNow = deliveries.flatMap(
             (d, i): Array<Processed> =>
-              kept[i] != null || d.delivery.replyTo === ""
+              kept[i] != null || awaitsNoAnswer(d.delivery)
                 ? []
                 : [{ delivery: d.delivery, key: d.lane, entity: "", events: [], reply: unavailable }]
           )
           yield* written(route, notNow, [], undefined, decidedBefore)
-          if (deliveries.some((d, i) => kept[i] == null && d.delivery.replyTo === ""))
+          if (deliveries.some((d, i) => kept[i] == null && awaitsNoAnswer(d.delivery)))
             return yield* Effect.fail(new PortFailure({ dependency: "redis", cause: "catching up from the events topics" }))
           return
         }

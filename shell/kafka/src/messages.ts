@@ -13,6 +13,12 @@ export const CommandMessage = Schema.Struct({
 })
 export type CommandMessage = typeof CommandMessage.Type
 
+/** The `replyTo` of a command no one waits for (a process manager's): its outcome is published nowhere. */
+export const noReply = ""
+
+/** Whether no one waits for the command's outcome: it must be decided, whenever it comes, and is never answered. */
+export const awaitsNoAnswer = (message: CommandMessage) => message.replyTo === noReply
+
 const Target = Schema.Tuple(Schema.String, Schema.Number)
 const Targets = Schema.Array(Target)
 

@@ -7,7 +7,7 @@ import { connectedProducer, KafkaClient } from "./client"
 import { namesOf } from "./config"
 import { runConsumer } from "./consumer"
 import { heartbeatOf, makeDeadLetters, triedFor, Unhandled } from "./dead-letters"
-import { type CommandMessage, decodeJson, EventMessage } from "./messages"
+import { type CommandMessage, decodeJson, EventMessage, noReply } from "./messages"
 import { makeSender } from "./sender"
 import { consumerSpan } from "./tracing"
 
@@ -54,7 +54,7 @@ export const runProcessManagers = ({ handlers, processManagers }: ProcessManager
           // Each sending is a delivery of its own: one answered before (UNAVAILABLE while Redis caught up, say)
           // answers no later one.
           attempt: randomUUID(),
-          replyTo: ""
+          replyTo: noReply
         }
         return { topic: names.topic(d.handler.reads), message: { key: d.handler.entity(d.command), value: JSON.stringify(message) } }
       }
