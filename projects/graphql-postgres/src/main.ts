@@ -18,7 +18,7 @@ export interface GraphqlPostgresOptions extends ServerOptions {
  */
 export const GraphqlPostgres = ({ databaseUrl, ...server }: GraphqlPostgresOptions) => {
   const parts = partsOf(server.domains)
-  return Layer.merge(serve(server), ProcessManagers.layer(databaseUrl, parts)).pipe(
+  return Layer.merge(serve({ ...server, projectedInCommit: true }), ProcessManagers.layer(databaseUrl, parts)).pipe(
     Layer.provide(CommandBus.direct),
     Layer.provide(Executor.layer({ inlineProjectors: parts.projectors })),
     Layer.provide(PostgresStore.layer({ connectionString: databaseUrl }))

@@ -1,47 +1,39 @@
-import { Effect, Fiber, Option } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import { makeDocWatch } from "./views"
 
 describe("makeDocWatch", () => {
-  it.effect("given interest in a document, when it changes, then the wait ends; a change of another document does not end it", () =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const watch = makeDocWatch()
-        const next = yield* watch.changes("transfers", "t1")
-        const waiting = yield* Effect.fork(next)
-        watch.changed("transfers", "t2")
-        watch.changed("wallets", "t1")
-        yield* Effect.yieldNow()
-        expect(Option.isNone(yield* Fiber.poll(waiting))).toBe(true)
-        watch.changed("transfers", "t1")
-        yield* Fiber.join(waiting)
-      })
-    )
-  )
+  it("given interest in a document, when it changes, then it is told once; a change of another document tells nothing", () => {
+    const watch = makeDocWatch()
+    const told: Array<string> = []
+    watch.onChange("transfers", "t1", () => told.push("t1"))
+    watch.changed("transfers", "t2")
+    watch.changed("wallets", "t1")
+    expect(told).toEqual([])
+    watch.changed("transfers", "t1")
+    watch.changed("transfers", "t1")
+    expect(told).toEqual(["t1"])
+    expect(watch.waiting()).toBe(false)
+  })
 
-  it.effect("given interest registered before a change, when the wait starts after it, then it ends at once", () =>
-    Effect.scoped(
-      Effect.gen(function* () {
-        const watch = makeDocWatch()
-        const next = yield* watch.changes("transfers", "t1")
-        watch.changed("transfers", "t1")
-        yield* next
-      })
-    )
-  )
+  it("given interest in two documents, when any changed (another instance wrote), then both are told", () => {
+    const watch = makeDocWatch()
+    const told: Array<string> = []
+    watch.onChange("transfers", "t1", () => told.push("t1"))
+    watch.onChange("wallets", "w1", () => told.push("w1"))
+    watch.changedAny()
+    expect(told.sort()).toEqual(["t1", "w1"])
+    expect(watch.waiting()).toBe(false)
+  })
 
-  it.effect("given interest withdrawn (its scope closed), when asked, then no one waits", () =>
-    Effect.gen(function* () {
-      const watch = makeDocWatch()
-      yield* Effect.scoped(watch.changes("transfers", "t1"))
-      expect(watch.waiting()).toBe(false)
-      yield* Effect.scoped(
-        Effect.zipRight(
-          watch.changes("transfers", "t1"),
-          Effect.sync(() => expect(watch.waiting()).toBe(true))
-        )
-      )
-      expect(watch.waiting()).toBe(false)
-    })
-  )
+  it("given interest withdrawn, when the document changes, then it is not told and no one waits", () => {
+    const watch = makeDocWatch()
+    const told: Array<string> = []
+    const withdraw = watch.onChange("transfers", "t1", () => told.push("first"))
+    watch.onChange("transfers", "t1", () => told.push("second"))
+    withdraw()
+    expect(watch.waiting()).toBe(true)
+    watch.changed("transfers", "t1")
+    expect(told).toEqual(["second"])
+    expect(watch.waiting()).toBe(false)
+  })
 })

@@ -1,5 +1,4 @@
-import { Context, Deferred, Effect } from "effect"
-import type { Option, Scope } from "effect"
+import { Context, type Effect, type Option } from "effect"
 import type { PortFailure, ViewChange } from "@low/functions"
 
 export type Doc = Readonly<Record<string, unknown>>
@@ -22,18 +21,21 @@ export class Views extends Context.Tag("low/core/Views")<
       page: { readonly first: number; readonly before?: number | undefined }
     ) => Effect.Effect<ItemsPage, PortFailure>
     /**
-     * Where the store knows its documents change (its own writes): registers interest in the document now, and
-     * gives what completes at its next change, a hint to read it again. Leaving the scope withdraws the interest. A
-     * store without it is read again on a schedule.
+     * Where the store hears of its documents' changes (its own writes, and other instances' where it can): calls
+     * `changed` once, at the next change of the document it hears of, and gives back what withdraws the interest. A
+     * store without it, or a change it does not hear of, is found by reading again on a schedule.
      */
-    readonly changes?: (view: string, key: string) => Effect.Effect<Effect.Effect<void>, never, Scope.Scope>
+    readonly onChange?: (view: string, key: string, changed: () => void) => () => void
   }
 >() {}
 
-/** The interest in documents a store's `changes` registers, and what its writes call to wake it. */
+/** The interest in documents a store's `onChange` registers, and what its writes call to tell it. */
 export const makeDocWatch = () => {
-  const waiting = new Map<string, Set<Deferred.Deferred<void>>>()
+  const waiting = new Map<string, Set<() => void>>()
   const at = (view: string, key: string) => `${view}\u0000${key}`
+  const tell = (here: Iterable<() => void>) => {
+    for (const changed of here) changed()
+  }
   return {
     /** Whether anyone waits: a store asks before it works out which documents a write changed. */
     waiting: () => waiting.size > 0,
@@ -41,21 +43,22 @@ export const makeDocWatch = () => {
       const here = waiting.get(at(view, key))
       if (here === undefined) return
       waiting.delete(at(view, key))
-      for (const d of here) Deferred.unsafeDone(d, Effect.void)
+      tell(here)
     },
-    changes: (view: string, key: string): Effect.Effect<Effect.Effect<void>, never, Scope.Scope> =>
-      Effect.acquireRelease(
-        Effect.map(Deferred.make<void>(), (d) => {
-          const here = waiting.get(at(view, key)) ?? new Set()
-          waiting.set(at(view, key), here.add(d))
-          return d
-        }),
-        (d) =>
-          Effect.sync(() => {
-            const here = waiting.get(at(view, key))
-            if (here?.delete(d) === true && here.size === 0) waiting.delete(at(view, key))
-          })
-      ).pipe(Effect.map((d) => Deferred.await(d)))
+    /** Any document may have changed (another instance wrote): everyone waiting reads again. */
+    changedAny: () => {
+      const all = [...waiting.values()]
+      waiting.clear()
+      for (const here of all) tell(here)
+    },
+    onChange: (view: string, key: string, changed: () => void) => {
+      const here = waiting.get(at(view, key)) ?? new Set()
+      waiting.set(at(view, key), here.add(changed))
+      return () => {
+        const now = waiting.get(at(view, key))
+        if (now?.delete(changed) === true && now.size === 0) waiting.delete(at(view, key))
+      }
+    }
   }
 }
 

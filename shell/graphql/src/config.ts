@@ -76,6 +76,8 @@ export interface ServerOptions {
   readonly graphiql?: boolean
   /** How long a mutation that starts a saga waits for its end before it answers TIMEOUT. */
   readonly commandTimeoutMs?: number
+  /** Whether every projector runs in the commit that writes its events: see `MutationOptions.projectedInCommit`. */
+  readonly projectedInCommit?: boolean
 }
 
 /** What `commandTimeoutMs` is unless told. */

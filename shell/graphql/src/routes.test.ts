@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, Layer, Option } from "effect"
+import { Cause, Effect, Exit, Fiber, Layer, Option } from "effect"
 import { describe, expect, it } from "@effect/vitest"
 import { CommandBus, Views } from "@low/core"
 import { transfer, wallet } from "@low/functions"
@@ -60,25 +60,42 @@ describe("routeMutation", () => {
     const args = { fromWalletId: "a", toWalletId: "b", amount: 5, commandId: "move-1" }
     const pending = { id: "t", fromWalletId: "a", toWalletId: "b", status: "PENDING", endedVersion: null, credited: null }
 
-    /** A deployment whose transfer stays PENDING for `pendingReads` reads, then COMPLETED with both wallets there. */
+    /**
+     * A deployment whose transfer stays PENDING for `pendingReads` reads (or until `end` is called), then COMPLETED
+     * with both wallets there.
+     */
     const sagaOf = (pendingReads: number, watch?: ReturnType<typeof makeDocWatch>) => {
       let reads = 0
+      let walletReads = 0
+      let ended = false
+      let read = { view: "", key: "" }
       // Each read takes a round trip, as a store's does.
-      const doc = (view: string) =>
+      const doc = (view: string, key: string) =>
         Effect.zipRight(
           Effect.promise(() => new Promise((resolve) => setTimeout(resolve, 1))),
           Effect.sync(() => {
-            if (view === "wallets") return Option.some({ version: 9 })
-            return Option.some(++reads > pendingReads ? { ...pending, status: "COMPLETED", endedVersion: 3, credited: 4 } : pending)
+            if (view === "wallets") {
+              walletReads++
+              return Option.some({ version: 9 })
+            }
+            read = { view, key }
+            reads++
+            ended ||= reads > pendingReads
+            return Option.some(ended ? { ...pending, status: "COMPLETED", endedVersion: 3, credited: 4 } : pending)
           })
         )
       return {
         reads: () => reads,
+        walletReads: () => walletReads,
+        end: () => {
+          ended = true
+          watch?.changed(read.view, read.key)
+        },
         layer: Layer.mergeAll(
           Layer.succeed(CommandBus, CommandBus.of({ send: () => Effect.succeed({ _tag: "Duplicate" } as const) })),
           Layer.succeed(
             Views,
-            Views.of({ doc, items: () => Effect.die("no items"), ...(watch === undefined ? {} : { changes: watch.changes }) })
+            Views.of({ doc, items: () => Effect.die("no items"), ...(watch === undefined ? {} : { onChange: watch.onChange }) })
           )
         )
       }
@@ -91,6 +108,34 @@ describe("routeMutation", () => {
         const answer = yield* routeMutation(transferring, args).effect.pipe(Effect.provide(saga.layer))
         expect(answer).toMatchObject({ status: "COMPLETED" })
         expect(saga.reads()).toBe(4)
+        expect(saga.walletReads()).toBe(2)
+      })
+    )
+
+    it.live("given a store that tells changes, when the saga ends, then it is read again at once, and not in between", () =>
+      Effect.gen(function* () {
+        const watch = makeDocWatch()
+        const saga = sagaOf(Number.POSITIVE_INFINITY, watch)
+        const answering = yield* Effect.fork(routeMutation(transferring, args).effect.pipe(Effect.provide(saga.layer)))
+        // The first read found it PENDING; the next waits for a change (or 100 ms, well past this test's waits).
+        while (saga.reads() === 0) yield* Effect.sleep(1)
+        yield* Effect.sleep(20)
+        expect(saga.reads()).toBe(1)
+        expect(watch.waiting()).toBe(true)
+        saga.end()
+        const answer = yield* Fiber.join(answering).pipe(Effect.timeout(50))
+        expect(answer).toMatchObject({ status: "COMPLETED" })
+        expect(saga.reads()).toBe(2)
+        expect(watch.waiting()).toBe(false)
+      })
+    )
+
+    it.live("given projectors that run in the commit, when the saga ends, then the wallets are not read: they show it already", () =>
+      Effect.gen(function* () {
+        const saga = sagaOf(1)
+        const answer = yield* routeMutation(transferring, args, { projectedInCommit: true }).effect.pipe(Effect.provide(saga.layer))
+        expect(answer).toMatchObject({ status: "COMPLETED" })
+        expect(saga.walletReads()).toBe(0)
       })
     )
 
@@ -102,7 +147,9 @@ describe("routeMutation", () => {
           expect(Exit.isFailure(exit) && Cause.failures(exit.cause).pipe((f) => [...f])).toStrictEqual([
             expect.objectContaining({ _tag: "Timeout", commandId: "move-1" })
           ])
-          expect(saga.reads()).toBeGreaterThan(1)
+          expect(saga.reads()).toBeGreaterThanOrEqual(watch === undefined ? 2 : 1)
+          // The wait's interest in the document was withdrawn with it.
+          expect(watch?.waiting() ?? false).toBe(false)
         }
       })
     )

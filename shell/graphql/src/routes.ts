@@ -41,6 +41,12 @@ const viewAfter = (views: Views["Type"], name: string, key: string) =>
 export interface MutationOptions {
   /** How long a mutation that starts a saga waits for its end (10 s unless told). */
   readonly settleWithinMs?: number
+  /**
+   * Whether every projector runs in the commit that writes its events (graphql-postgres). A document read then
+   * shows every commit that ended before the read, so a saga's answer waits for its own document to show the end,
+   * and not for the documents `alsoIn` names: they show the steps that came before it already.
+   */
+  readonly projectedInCommit?: boolean
 }
 
 /**
@@ -55,44 +61,81 @@ const polled = (views: Views["Type"], sight: Sight, wait = 2): Effect.Effect<Doc
   )
 
 /**
- * Reads a document until it shows what `sight` looks for, again each time the store says it changed; and, for
- * the changes the store cannot tell (another instance's), after 10 ms, then twice as long each time, up to 100 ms.
+ * Interest in a document's next change: `next(ms)` completes at the change (at once when it came already), or after
+ * `ms`. A plain timer rather than a race with `Effect.sleep`, which would fork a fiber for every wait of every answer.
+ */
+const interestIn = (onChange: NonNullable<Views["Type"]["onChange"]>, sight: Sight) => {
+  let heard = false
+  let wake: (() => void) | undefined
+  const withdraw = onChange(sight.view, sight.key, () => {
+    heard = true
+    wake?.()
+  })
+  const next = (ms: number) =>
+    Effect.async<void>((resume) => {
+      if (heard) return resume(Effect.void)
+      const done = () => {
+        wake = undefined
+        clearTimeout(timer)
+        resume(Effect.void)
+      }
+      const timer = setTimeout(done, ms)
+      wake = done
+      return Effect.sync(() => {
+        wake = undefined
+        clearTimeout(timer)
+      })
+    })
+  return { next, withdraw }
+}
+
+/**
+ * Reads a document until it shows what `sight` looks for, again each time the store says it changed; and, for a
+ * change the store did not hear of, after 100 ms, then twice as long each time, up to every second.
  */
 const watched = (
   views: Views["Type"],
-  changes: NonNullable<Views["Type"]["changes"]>,
+  onChange: NonNullable<Views["Type"]["onChange"]>,
   sight: Sight,
-  wait = 10
+  wait = 100
 ): Effect.Effect<Doc, PortFailure> =>
-  Effect.scoped(
-    Effect.gen(function* () {
-      // Interest first, then the read: a change between the two still wakes the wait below.
-      const next = yield* changes(sight.view, sight.key)
-      const found = yield* views.doc(sight.view, sight.key)
-      if (Option.isSome(found) && sight.shows(found.value)) return Option.some(found.value)
-      yield* Effect.raceFirst(next, Effect.sleep(wait))
-      return Option.none<Doc>()
-    })
-  ).pipe(
-    Effect.flatMap((found) =>
-      Option.isSome(found) ? Effect.succeed(found.value) : watched(views, changes, sight, Math.min(wait * 2, 100))
+  Effect.suspend(() => {
+    // Interest first, then the read: a change between the two still ends the wait.
+    const interest = interestIn(onChange, sight)
+    const once = Effect.flatMap(views.doc(sight.view, sight.key), (found) =>
+      Option.isSome(found) && sight.shows(found.value)
+        ? Effect.succeedSome(found.value)
+        : Effect.as(interest.next(wait), Option.none<Doc>())
     )
-  )
+    return Effect.flatMap(Effect.ensuring(once, Effect.sync(interest.withdraw)), (found) =>
+      Option.isSome(found) ? Effect.succeed(found.value) : watched(views, onChange, sight, Math.min(wait * 2, 1000))
+    )
+  })
 
 /** Reads a document until it shows what `sight` looks for. */
 const seen = (views: Views["Type"], sight: Sight) =>
-  views.changes === undefined ? polled(views, sight) : watched(views, views.changes, sight)
+  views.onChange === undefined ? polled(views, sight) : watched(views, views.onChange, sight)
 
 /**
  * The answer of a mutation that starts a saga: its document once it says the saga `ended`, after every document
- * it names shows the end too; TIMEOUT past `within` (the saga still runs to its end).
+ * it names shows the end too (one after the other: each waits until it shows, so the last ends when all do); TIMEOUT
+ * past `within` (the saga still runs to its end).
  */
-const settled = (views: Views["Type"], settles: Settles, view: string, key: string, commandId: string, within: number) =>
-  Effect.gen(function* () {
-    const doc = yield* seen(views, { view, key, shows: settles.ended })
-    yield* Effect.forEach(settles.alsoIn?.(doc) ?? [], (sight) => seen(views, sight), { concurrency: "unbounded", discard: true })
-    return doc
-  }).pipe(Effect.timeoutFail({ duration: within, onTimeout: () => new Timeout({ commandId }) }))
+const settled = (
+  views: Views["Type"],
+  settles: Settles,
+  sight: { view: string; key: string; alsoIn: boolean },
+  commandId: string,
+  within: number
+) =>
+  Effect.flatMap(seen(views, { view: sight.view, key: sight.key, shows: settles.ended }), (doc) =>
+    sight.alsoIn && settles.alsoIn !== undefined
+      ? Effect.as(
+          Effect.forEach(settles.alsoIn(doc), (also) => seen(views, also), { discard: true }),
+          doc
+        )
+      : Effect.succeed(doc)
+  ).pipe(Effect.timeoutFail({ duration: within, onTimeout: () => new Timeout({ commandId }) }))
 
 /** A mutation refused before any effect runs: counted now, and answered with `error`. */
 const refused = (meter: CommandMeter, started: number, error: BadInput): Routed<never> => {
@@ -128,8 +171,7 @@ export const routeMutation = (api: MutationApi, args: Args, options: MutationOpt
               settled(
                 views,
                 api.settles,
-                api.view,
-                api.key(command),
+                { view: api.view, key: api.key(command), alsoIn: options.projectedInCommit !== true },
                 commandId,
                 Math.max(0, (options.settleWithinMs ?? 10_000) - (performance.now() - started))
               )

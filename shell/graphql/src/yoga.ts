@@ -43,8 +43,9 @@ export const makeYoga = (
     http,
     cors,
     graphiql: served = true,
-    commandTimeoutMs = defaultCommandTimeoutMs
-  }: Pick<ServerOptions, "domains" | "limits" | "http" | "cors" | "graphiql" | "commandTimeoutMs">
+    commandTimeoutMs = defaultCommandTimeoutMs,
+    projectedInCommit = false
+  }: Pick<ServerOptions, "domains" | "limits" | "http" | "cors" | "graphiql" | "commandTimeoutMs" | "projectedInCommit">
 ) => {
   const exitOf = Runtime.runPromiseExit(runtime)
   const runFailure = Runtime.runPromise(runtime)
@@ -68,7 +69,7 @@ export const makeYoga = (
       return runFailure(answerFailure(exit.cause, answers, routed.commandId)).then((error) => Promise.reject(error))
     })
 
-  const schema = createSchema(schemaOf(domains, run, { settleWithinMs: commandTimeoutMs }))
+  const schema = createSchema(schemaOf(domains, run, { settleWithinMs: commandTimeoutMs, projectedInCommit }))
   checkPlaygrounds(schema, domains)
   const graphiql = graphiqlOptions(domains)
   const corsOptions = { ...defaultCors, ...cors }

@@ -7,7 +7,7 @@ import { withStateCache } from "@low/core"
 import { Views, type Doc } from "@low/core"
 import { commitWith } from "./commit"
 import { migrate } from "./migrations"
-import { LocalCommits, makeWakeUp } from "./wake-up"
+import { LocalCommits, makeWakeUp, onAnnouncements } from "./wake-up"
 import { dependency, Pg, postgresHealth, type PgClient, type PgOptions } from "./pool"
 
 const largestOrder = 2_147_483_647
@@ -103,9 +103,11 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => 
               more: rows.length > first
             }))
           ),
-      // This process's commits only: what another instance changes is found by reading again on a schedule.
-      changes: watch.changes
-    })
+      // This process's commits, as it makes them, and other instances' as Postgres announces them (`othersCommitted`).
+      onChange: watch.onChange
+    }),
+    /** Another instance committed: its changes are not known here, so every waiting reader reads again. */
+    othersCommitted: watch.changedAny
   }
 }
 
@@ -120,13 +122,14 @@ export interface PostgresStoreOptions extends PgOptions {
 const defaultCachedStates = 10_000
 
 /** Every port on the database `Pg` reaches, after migrating its schema; `/healthz` asks it `select 1`. */
-const portsOnPg = (cachedStates = defaultCachedStates) =>
+const portsOnPg = (connectionString: string, cachedStates = defaultCachedStates) =>
   Layer.scopedContext(
     Effect.gen(function* () {
       const pg = yield* Pg
       yield* migrate(pg)
       const wake = yield* makeWakeUp(pg)
       const ports = makePostgresPorts(pg, wake.notify)
+      yield* onAnnouncements(connectionString, ports.othersCommitted, wake.instance)
       const { states, events } = cachedStates > 0 ? withStateCache(ports, cachedStates) : ports
       return Context.make(EntityStates, states).pipe(
         Context.add(UniqueIndex, ports.unique),
@@ -140,5 +143,6 @@ const portsOnPg = (cachedStates = defaultCachedStates) =>
 
 export const PostgresStore = {
   /** The Postgres deployment's storage: a pool, the schema, every port and the health check. */
-  layer: ({ cachedStates, ...options }: PostgresStoreOptions) => portsOnPg(cachedStates).pipe(Layer.provideMerge(Pg.layer(options)))
+  layer: ({ cachedStates, ...options }: PostgresStoreOptions) =>
+    portsOnPg(options.connectionString, cachedStates).pipe(Layer.provideMerge(Pg.layer(options)))
 }

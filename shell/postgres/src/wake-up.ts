@@ -1,4 +1,5 @@
 import { Context, Deferred, Duration, Effect, Schedule, type Scope } from "effect"
+import { randomUUID } from "node:crypto"
 import pg from "pg"
 import type { PgClient } from "./pool"
 
@@ -10,10 +11,12 @@ const spacing = 50
 
 /**
  * Announces commits after the fact, outside the command's transaction: a NOTIFY inside it would serialize
- * every commit on the database-wide notify lock. A lost announcement only delays a reader until its next poll.
+ * every commit on the database-wide notify lock. A lost announcement only delays a reader until its next poll. Each
+ * announcement names the process (`instance`), whose own readers were told of its commits as they were made.
  */
 export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () => void } & LocalCommits["Type"], never, Scope.Scope> =>
   Effect.gen(function* () {
+    const instance = randomUUID()
     const listeners = new Set<() => void>()
     let closed = false
     let timer: ReturnType<typeof setTimeout> | undefined
@@ -26,9 +29,10 @@ export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () =>
     const send = () => {
       timer = undefined
       if (closed) return
-      pg.pool.query("select pg_notify($1, '')", [eventsChannel]).catch(() => undefined)
+      pg.pool.query("select pg_notify($1, $2)", [eventsChannel, instance]).catch(() => undefined)
     }
     return {
+      instance,
       notify: () => {
         for (const listener of listeners) listener()
         if (timer === undefined && !closed) timer = setTimeout(send, spacing)
@@ -43,41 +47,31 @@ export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () =>
 /** The commits of this process, as they happen: its readers need not wait for the announcement Postgres carries. */
 export class LocalCommits extends Context.Tag("low/postgres/LocalCommits")<
   LocalCommits,
-  { readonly onCommit: (listener: () => void) => () => void }
+  {
+    /** What this process's announcements carry, so that its own listeners pass them over. */
+    readonly instance: string
+    readonly onCommit: (listener: () => void) => () => void
+  }
 >() {}
 
 /**
- * A dedicated connection LISTENing for announcements, reconnected whenever it drops, for one reader. `next(max)`
- * completes at the first announcement since the previous `next` completed, or after `max`, whichever comes first:
- * an announcement that arrives while the reader is reading is not lost, it makes the next wait end at once. With
- * `local`, a commit of this process counts as an announcement the moment it is made.
+ * A dedicated connection LISTENing for announcements, reconnected whenever it drops, for as long as the scope lives:
+ * calls `heard` at each announcement but those of the process `own` names, and at each (re)connection, since what
+ * was announced while no connection listened is not announced again.
  */
-export const listenForCommits = (connectionString: string, local?: LocalCommits["Type"]) =>
+export const onAnnouncements = (connectionString: string, heard: () => void, own?: string): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function* () {
-    let waiting: Array<Deferred.Deferred<void>> = []
-    // Announcements (and reconnections) so far, and how many of them the reader had when its last wait ended.
-    let announced = 0
-    let seen = 0
-    const wakeAll = () => {
-      announced++
-      const ready = waiting
-      waiting = []
-      for (const d of ready) Deferred.unsafeDone(d, Effect.void)
-    }
-    if (local !== undefined) {
-      const stop = local.onCommit(wakeAll)
-      yield* Effect.addFinalizer(() => Effect.sync(stop))
-    }
     let client: pg.Client | undefined
     const connect = Effect.tryPromise(async () => {
       const c = new pg.Client({ connectionString, keepAlive: true, connectionTimeoutMillis: 5_000 })
-      c.on("notification", wakeAll)
+      c.on("notification", ({ payload }) => {
+        if (own === undefined || payload !== own) heard()
+      })
       c.on("error", () => undefined)
       await c.connect()
       await c.query(`listen ${eventsChannel}`)
       client = c
-      // Events committed while no connection listened are found by the next read, which a wake-up starts.
-      wakeAll()
+      heard()
       return await new Promise<void>((resolve) => c.once("end", resolve))
     })
     const run = connect.pipe(
@@ -96,6 +90,31 @@ export const listenForCommits = (connectionString: string, local?: LocalCommits[
         await client?.end().catch(() => undefined)
       })
     )
+  })
+
+/**
+ * The announcements for one reader. `next(max)` completes at the first announcement since the previous `next`
+ * completed, or after `max`, whichever comes first: an announcement that arrives while the reader is reading is not
+ * lost, it makes the next wait end at once. With `local`, a commit of this process counts as an announcement the
+ * moment it is made (and its announcement, coming later, does not count again).
+ */
+export const listenForCommits = (connectionString: string, local?: LocalCommits["Type"]) =>
+  Effect.gen(function* () {
+    let waiting: Array<Deferred.Deferred<void>> = []
+    // Announcements (and reconnections) so far, and how many of them the reader had when its last wait ended.
+    let announced = 0
+    let seen = 0
+    const wakeAll = () => {
+      announced++
+      const ready = waiting
+      waiting = []
+      for (const d of ready) Deferred.unsafeDone(d, Effect.void)
+    }
+    if (local !== undefined) {
+      const stop = local.onCommit(wakeAll)
+      yield* Effect.addFinalizer(() => Effect.sync(stop))
+    }
+    yield* onAnnouncements(connectionString, wakeAll, local?.instance)
     return {
       /** How many announcements (and reconnections) have arrived so far. */
       announcements: () => announced,

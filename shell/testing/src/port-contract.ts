@@ -25,6 +25,8 @@ export type ContractPorts = EntityStates | UniqueIndex | EventStore | Views
 export interface PortContractOptions<R> {
   /** Applies one event's view changes outside a commit, as an asynchronous projector does. */
   readonly applyChanges?: (changes: ReadonlyArray<ViewChange>, version: number) => Effect.Effect<void, PortFailure, R>
+  /** Whether the adapter's views tell readers of the changes its commits make (`Views.onChange`). */
+  readonly tellsChanges?: boolean
 }
 
 // A state whose encoded form differs from its type, so an adapter must store it through the schema it is given.
@@ -542,6 +544,30 @@ export const describePortContract = <R = never>(
           })
       )
     })
+
+    if (options.tellsChanges === true)
+      describe("readers told of changes", () => {
+        it.effect("given interest in two documents, when a commit changes one, then its reader is told once, the other's not", () =>
+          Effect.gen(function* () {
+            const { name, commit } = makeNames()
+            const [stream, changed, unchanged] = [name("s"), name("changed"), name("unchanged")]
+            const { views } = yield* ports
+            const told: Array<string> = []
+            views.onChange!(docs, changed, () => told.push(changed))
+            const withdraw = views.onChange!(docs, unchanged, () => told.push(unchanged))
+            const put = (version: number) =>
+              commit({
+                commandId: `c-${version}`,
+                ops: [append(stream, version - 1, version)],
+                project: () => [View.put(docs, changed, { version })]
+              })
+            yield* commitOk(put(1))
+            yield* commitOk(put(2))
+            withdraw()
+            expect(told).toStrictEqual([changed])
+          })
+        )
+      })
 
     const applyChanges = options.applyChanges
     if (applyChanges !== undefined) {

@@ -116,7 +116,7 @@ export const makeMemoryStore = () => {
       views: Views.of({
         doc: (view, key) => Effect.sync(() => Option.map(Option.fromNullable(docs.get(k(view, key))), (d) => d.doc)),
         items: (view, key, { first, before }) => Effect.sync(() => page(view, key, first, before)),
-        changes: watch.changes
+        onChange: watch.onChange
       })
     }
   }
