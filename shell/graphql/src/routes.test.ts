@@ -50,6 +50,21 @@ describe("routeMutation", () => {
     })
   )
 
+  it.effect(
+    "given a command accepted whose document the read side no longer has, when routed, then UNAVAILABLE naming the commandId to retry with",
+    () =>
+      Effect.gen(function* () {
+        const lost = Layer.mergeAll(
+          Layer.succeed(CommandBus, CommandBus.of({ send: () => Effect.succeed({ _tag: "Duplicate" } as const) })),
+          Layer.succeed(Views, Views.of({ doc: () => Effect.succeedNone, items: () => Effect.die("no items") }))
+        )
+        const routed = routeMutation(openWallet, { owner: "Ada", commandId: "open-1" })
+        const exit = yield* Effect.exit(routed.effect.pipe(Effect.provide(lost)))
+        expect(Exit.isFailure(exit) && [...Cause.failures(exit.cause)]).toStrictEqual([expect.objectContaining({ _tag: "Unavailable" })])
+        expect(routed.commandId).toBe("open-1")
+      })
+  )
+
   it("given a commandId that breaks the id rule, when routed, then refused before anything runs, naming no commandId to retry with", () => {
     const routed = routeMutation(openWallet, { owner: "Ada", commandId: "no spaces" })
     expect(routed.commandId).toBeUndefined()

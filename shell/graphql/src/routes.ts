@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto"
 import { type Cause, type Clock, Context, Effect, Either, Option, Schema } from "effect"
-import { type BadInput, CommandBus, Timeout, Views } from "@low/core"
+import { type BadInput, CommandBus, Timeout, Unavailable, Views } from "@low/core"
 import type { Args, Doc, Envelope, MutationApi, NewIds, PageApi, PortFailure, QueryApi, Settles, Sight } from "@low/functions"
 import { decodeArgs, decodeCommandId, decodeCursor, encodeCursor } from "./arguments"
 import { type CommandMeter, meterOf } from "./command-metrics"
@@ -32,9 +32,19 @@ const envelopeFor = (clock: Clock.Clock, commandId: string): Envelope => ({
   freshId: randomUUID()
 })
 
+/**
+ * The document a mutation answers with, once its command was accepted. Missing then, the read side lost it since
+ * (a Redis restarted empty, its documents coming back from the log): UNAVAILABLE, and the retry with the commandId
+ * answers once the document is back. Logged, since a projector that never writes it would answer so every time.
+ */
 const viewAfter = (views: Views["Type"], name: string, key: string) =>
   Effect.flatMap(views.doc(name, key), (found) =>
-    Option.isSome(found) ? Effect.succeed(found.value) : Effect.dieMessage(`${name}/${key} missing after its command was accepted`)
+    Option.isSome(found)
+      ? Effect.succeed(found.value)
+      : Effect.zipRight(
+          Effect.logWarning("a document is missing after its command was accepted", { view: name, key }),
+          Effect.fail(new Unavailable({ dependency: "the read side", cause: `${name}/${key} missing after its command was accepted` }))
+        )
   )
 
 /** How the mutations of a server answer. */
@@ -164,7 +174,7 @@ export const routeMutation = (api: MutationApi, args: Args, options: MutationOpt
     Effect.contextWithEffect((services: Context.Context<RouteServices>) =>
       Effect.flatMap(Context.get(services, CommandBus).send(api.handler, command, envelopeFor(clock, commandId)), (outcome) => {
         const views = Context.get(services, Views)
-        const answer =
+        const answer: Effect.Effect<Doc, PortFailure | Unavailable | Timeout> =
           api.settles === undefined
             ? viewAfter(views, api.view, api.key(command))
             : // What is left of the command's time: the answer comes within it, from the request on.
