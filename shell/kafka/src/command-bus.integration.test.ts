@@ -1,7 +1,8 @@
 import { Duration, Effect, Either, Layer, Option, type Scope } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { wallet, walletHandler, WalletState } from "@low/functions"
-import { CommandBus } from "@low/core"
+import { CommandBus, Views } from "@low/core"
+import { eventually } from "@low/testing"
 import { Executor } from "@low/core"
 import { RedisClient } from "./redis/client"
 import { RedisStore } from "./redis/store"
@@ -62,5 +63,29 @@ describe("kafka command bus", () => {
     expect(result.waited).toBeLessThan(5_000)
     expect(result.retried).toStrictEqual({ _tag: "Duplicate" })
     expect(result.state).toStrictEqual(Option.some({ version: 1, state: { walletId: "w-late", owner: "Ada", balance: 0, outgoing: 0 } }))
+  })
+
+  it("given a reader waiting for a wallet's document, when a command changes it, then the projectors' notice tells the reader, and not a reader of another document", {
+    timeout: 120_000
+  }, async () => {
+    const told: Array<string> = []
+    await run(
+      Effect.gen(function* () {
+        const bus = yield* CommandBus
+        const views = yield* Views
+        const joined = yield* Effect.all([
+          runHandlers([walletHandler]),
+          runProjectors({ handlers: [walletHandler], projectors: wallet.projectors })
+        ])
+        yield* Effect.all(joined.map((j) => j.joined))
+        views.onChange!("wallets", "w-told", () => told.push("w-told"))
+        views.onChange!("wallets", "w-other", () => told.push("w-other"))
+        const envelope = { commandId: "open-told", at: "2026-01-01T00:00:00.000Z", freshId: "f" }
+        yield* bus.send(walletHandler, { _tag: "OpenWallet", walletId: "w-told", owner: "Ada" }, envelope)
+        // The answer comes once the projectors' notice arrived (or a sweep found the mark): the document's is the same one.
+        yield* Effect.promise(() => eventually(() => told.length > 0, { what: "the reader told", withinMs: 5_000 }))
+      })
+    )
+    expect(told).toStrictEqual(["w-told"])
   })
 })

@@ -7,6 +7,7 @@ import { makeDeadlines } from "@low/core"
 import type { Committed } from "@low/core"
 import type { AnyHandler, Outcome } from "@low/core"
 import { openSubscriber, RedisClient } from "./redis/client"
+import { RedisStore } from "./redis/store"
 import { keysOf } from "./redis/keys"
 import { kafkaCall, KafkaClient } from "./client"
 import { namesOf } from "./config"
@@ -33,7 +34,8 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
       const { kafka, settings } = yield* KafkaClient
       const { redis, prefix } = yield* RedisClient
       const subscriber = yield* openSubscriber(redis)
-      const resolver = yield* makeResolver({ redis, subscriber, keys: keysOf(prefix), instance: randomUUID() })
+      const { docChanged } = yield* RedisStore
+      const resolver = yield* makeResolver({ redis, subscriber, keys: keysOf(prefix), instance: randomUUID(), docChanged })
       const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false })
       yield* Effect.acquireRelease(
         kafkaCall(() => producer.connect()).pipe(Effect.retry(Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(60))))),

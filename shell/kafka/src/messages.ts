@@ -63,8 +63,15 @@ export type Reply = typeof Reply.Type
 /** A reply as published: which delivery it answers. */
 export const ReplyNotice = Schema.Struct({ attempt: Schema.String, reply: Reply })
 
-/** Published by projectors: on `channel`, each stream's events are applied up to the version given. */
-export const ProjectedNotice = Schema.Struct({ channel: Schema.String, marks: Targets })
+/**
+ * Published by projectors: on `channel`, each stream's events are applied up to the version given, and `docs` (view
+ * and key) are the documents they changed, for readers waiting for a document to show something.
+ */
+export const ProjectedNotice = Schema.Struct({
+  channel: Schema.String,
+  marks: Targets,
+  docs: Schema.optional(Schema.Array(Schema.Tuple(Schema.String, Schema.String)))
+})
 
 export const decodeJson = <A, I>(schema: Schema.Schema<A, I>) => Schema.decodeUnknownSync(Schema.parseJson(schema))
 

@@ -147,12 +147,19 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
       const args = new ScriptArgs()
       pushGuard(args, { offsets: store.keys.projectedOffsets, rebuilding: store.keys.rebuilding, field, after: String(after), last })
       const marks = new Map<string, number>()
+      const docs = new Map<string, readonly [string, string]>()
       for (const { event, changes } of events) {
         pushChanges(args, store.keys, changes, event.version)
         marks.set(event.stream, Math.max(marks.get(event.stream) ?? 0, event.version))
+        for (const change of changes) if (change._tag !== "Add") docs.set(`${change.view}\u0000${change.key}`, [change.view, change.key])
       }
       for (const [stream, version] of marks) pushMark(args, store.keys.projected(route.channel), stream, version)
-      if (marks.size > 0) pushPublish(args, store.keys.projectedChannel, JSON.stringify({ channel: route.channel, marks: [...marks] }))
+      if (marks.size > 0)
+        pushPublish(
+          args,
+          store.keys.projectedChannel,
+          JSON.stringify({ channel: route.channel, marks: [...marks], docs: [...docs.values()] })
+        )
       return store
         .project(args)
         .pipe(Effect.retry({ schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))) }))

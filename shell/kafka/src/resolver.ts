@@ -27,12 +27,15 @@ export const makeResolver = ({
   subscriber,
   keys,
   instance,
+  docChanged = () => undefined,
   sweepEvery = 200
 }: {
   readonly redis: Redis
   readonly subscriber: Redis
   readonly keys: Keys
   readonly instance: string
+  /** Told each document the projectors say they changed, for the readers waiting for it (see `RedisStore`). */
+  readonly docChanged?: (view: string, key: string) => void
   readonly sweepEvery?: number
 }) =>
   Effect.gen(function* () {
@@ -68,6 +71,7 @@ export const makeResolver = ({
         } else if (channel === keys.projectedChannel) {
           const notice = parseProjected(message)
           for (const [stream, version] of notice.marks) reached(notice.channel, stream, version)
+          for (const [view, key] of notice.docs ?? []) docChanged(view, key)
         }
       } catch {
         // A malformed notice wakes nobody; the sweep still resolves the waiters.

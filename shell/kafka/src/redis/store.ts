@@ -3,7 +3,7 @@ import { EntityStates, PortFailure, UniqueIndex, type StoredEvent, type WriteOp 
 import { WriteConflict } from "@low/core"
 import { EventStore, eventEncoderOf, eventsOf, type Commit, type Committed } from "@low/core"
 import { decodedBy, encodedBy } from "@low/core"
-import { Views } from "@low/core"
+import { makeDocWatch, Views } from "@low/core"
 import { call, defineScript, RedisClient } from "./client"
 import { keysOf } from "./keys"
 import { commitScript, pushChanges, ScriptArgs } from "./lua"
@@ -88,6 +88,7 @@ export const refusalOf = (status: unknown): PortFailure | undefined =>
 /** Every port in Redis, with the extras the Kafka deployment builds on (projection writes, the outbox). */
 export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: RedisStoreOptions = {}) => {
   const keys = keysOf(prefix)
+  const watch = makeDocWatch()
   const commitLua = defineScript(redis, "lowCommit", commitScript)
   const of = <T extends WriteOp["_tag"]>(ops: ReadonlyArray<WriteOp>, tag: T) =>
     ops.filter((op): op is Extract<WriteOp, { _tag: T }> => op._tag === tag)
@@ -175,8 +176,10 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
         commit: (c) => (stallsWanted ? Effect.zipRight(stallAt("decided", [c.commandId]), commit(c)) : commit(c)),
         accepted
       }),
-      views: makeRedisViews(redis, keys)
-    }
+      views: makeRedisViews(redis, keys, watch.onChange)
+    },
+    /** A document the projectors announced they changed: its readers read it again (a bff's resolver tells it). */
+    docChanged: watch.changed
   }
 }
 

@@ -18,9 +18,13 @@ const parseItem = (member: string) => {
   return { order: Number(member.slice(0, bar)), item: JSON.parse(member.slice(bar + 1)) as Doc }
 }
 
-/** The read side in Redis: a hash per document, a sorted set per collection. */
-export const makeRedisViews = (redis: Redis, keys: Keys) =>
+/**
+ * The read side in Redis: a hash per document, a sorted set per collection; `onChange` hears of the changes the
+ * projectors announce, where a bff's resolver passes them on (see `RedisStore`).
+ */
+export const makeRedisViews = (redis: Redis, keys: Keys, onChange: Views["Type"]["onChange"]) =>
   Views.of({
+    ...(onChange === undefined ? {} : { onChange }),
     doc: (view, key) =>
       Effect.map(
         call(() => redis.hgetall(keys.doc(view, key))),

@@ -1,7 +1,7 @@
 import { Duration, Effect, Layer } from "effect"
 import { wallet, walletHandler } from "@low/functions"
 import { CommandBus } from "@low/core"
-import { RedisClient } from "@low/kafka"
+import { RedisClient, RedisStore } from "@low/kafka"
 import { KafkaClient } from "@low/kafka"
 import { KafkaCommandBus } from "@low/kafka"
 import type { KafkaSettings } from "@low/kafka"
@@ -44,6 +44,7 @@ export const projectionLatency = (
   }).pipe(
     Effect.provide(
       KafkaCommandBus({ handlers: wallet.handlers, projectedChannels: new Set(wallet.projectors.map((p) => p.reads)) }).pipe(
+        Layer.provide(RedisStore.layer()),
         Layer.provide(Layer.merge(KafkaClient.layer(settings), RedisClient.layer({ url: settings.redisUrl, prefix: settings.redisPrefix })))
       )
     )
