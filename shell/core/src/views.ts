@@ -26,6 +26,11 @@ export class Views extends Context.Tag("low/core/Views")<
      * store without it, or a change it does not hear of, is found by reading again on a schedule.
      */
     readonly onChange?: (view: string, key: string, changed: () => void) => () => void
+    /**
+     * Whether documents may go missing and come back (a Redis restarted empty, its documents rebuilt from the log): a
+     * document missing after its command was accepted is then a dependency away, not a bug.
+     */
+    readonly losesDocuments?: boolean
   }
 >() {}
 
@@ -33,8 +38,12 @@ export class Views extends Context.Tag("low/core/Views")<
 export const makeDocWatch = () => {
   const waiting = new Map<string, Set<() => void>>()
   const at = (view: string, key: string) => `${view}\u0000${key}`
+  // A reader that throws is its own failure: the others are still told, and the write that told them stands.
   const tell = (here: Iterable<() => void>) => {
-    for (const changed of here) changed()
+    for (const changed of here)
+      try {
+        changed()
+      } catch {}
   }
   return {
     /** Whether anyone waits: a store asks before it works out which documents a write changed. */

@@ -33,19 +33,18 @@ const envelopeFor = (clock: Clock.Clock, commandId: string): Envelope => ({
 })
 
 /**
- * The document a mutation answers with, once its command was accepted. Missing then, the read side lost it since
- * (a Redis restarted empty, its documents coming back from the log): UNAVAILABLE, and the retry with the commandId
- * answers once the document is back. Logged, since a projector that never writes it would answer so every time.
+ * The document a mutation answers with, once its command was accepted. Missing then, it is a bug, unless the read
+ * side may lose documents (`losesDocuments`: a Redis restarted empty since, its documents coming back from the log):
+ * UNAVAILABLE then, and the retry with the commandId answers once the document is back.
  */
 const viewAfter = (views: Views["Type"], name: string, key: string) =>
-  Effect.flatMap(views.doc(name, key), (found) =>
-    Option.isSome(found)
-      ? Effect.succeed(found.value)
-      : Effect.zipRight(
-          Effect.logWarning("a document is missing after its command was accepted", { view: name, key }),
-          Effect.fail(new Unavailable({ dependency: "the read side", cause: `${name}/${key} missing after its command was accepted` }))
-        )
-  )
+  Effect.flatMap(views.doc(name, key), (found) => {
+    if (Option.isSome(found)) return Effect.succeed(found.value)
+    const missing = `${name}/${key} missing after its command was accepted`
+    return views.losesDocuments === true
+      ? Effect.fail(new Unavailable({ dependency: "the read side", cause: missing }))
+      : Effect.dieMessage(missing)
+  })
 
 /** How the mutations of a server answer. */
 export interface MutationOptions {
@@ -109,18 +108,21 @@ const watched = (
   sight: Sight,
   wait = 100
 ): Effect.Effect<Doc, PortFailure> =>
-  Effect.suspend(() => {
+  Effect.acquireUseRelease(
     // Interest first, then the read: a change between the two still ends the wait.
-    const interest = interestIn(onChange, sight)
-    const once = Effect.flatMap(views.doc(sight.view, sight.key), (found) =>
-      Option.isSome(found) && sight.shows(found.value)
-        ? Effect.succeedSome(found.value)
-        : Effect.as(interest.next(wait), Option.none<Doc>())
-    )
-    return Effect.flatMap(Effect.ensuring(once, Effect.sync(interest.withdraw)), (found) =>
+    Effect.sync(() => interestIn(onChange, sight)),
+    (interest) =>
+      Effect.flatMap(views.doc(sight.view, sight.key), (found) =>
+        Option.isSome(found) && sight.shows(found.value)
+          ? Effect.succeedSome(found.value)
+          : Effect.as(interest.next(wait), Option.none<Doc>())
+      ),
+    (interest) => Effect.sync(interest.withdraw)
+  ).pipe(
+    Effect.flatMap((found) =>
       Option.isSome(found) ? Effect.succeed(found.value) : watched(views, onChange, sight, Math.min(wait * 2, 1000))
     )
-  })
+  )
 
 /** Reads a document until it shows what `sight` looks for. */
 const seen = (views: Views["Type"], sight: Sight) =>
