@@ -1,5 +1,5 @@
 import { Effect, Layer, ManagedRuntime } from "effect"
-import { afterAll, beforeAll, describe, it } from "vitest"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { View } from "@low/functions"
 import { EventStore, Views } from "@low/core"
 import { eventually } from "@low/testing"
@@ -40,25 +40,34 @@ describe("readers on two instances", () => {
   })
   afterAll(() => db?.drop())
 
-  it("given a reader waiting for a document on one instance, when another instance's commit changes it, then the reader is told", async () => {
+  it("given readers waiting for two documents on one instance, when another instance's commit changes one, then its reader is told, and not the other's", async () => {
     const [here, there] = [0, 1].map(() => ManagedRuntime.make(PostgresStore.layer({ connectionString: db.url })))
     try {
       const views = await here!.runPromise(Views)
       const events = await there!.runPromise(EventStore)
-      let told = false
-      views.onChange!("notes", "n1", () => (told = true))
-      await there!.runPromise(
-        events.commit({
-          entity: "e/n1",
-          commandId: "c-1",
-          fingerprint: "{}",
-          at: new Date(0).toISOString(),
-          ops: [{ _tag: "Append", stream: "n1", expectedVersion: 0, events: [{ _tag: "Noted" }] }],
-          project: () => [View.put("notes", "n1", { noted: true })]
-        })
-      )
+      const note = (stream: string, doc: string) =>
+        there!.runPromise(
+          events.commit({
+            entity: `e/${stream}`,
+            commandId: "c-1",
+            fingerprint: "{}",
+            at: new Date(0).toISOString(),
+            ops: [{ _tag: "Append", stream, expectedVersion: 0, events: [{ _tag: "Noted" }] }],
+            project: () => [View.put("notes", doc, { noted: true })]
+          })
+        )
+      // First, this instance listens: told once it connected (any document may have changed meanwhile) or by the
+      // announcement of this commit, whichever comes first.
+      let listening = false
+      views.onChange!("notes", "first", () => (listening = true))
+      await note("s0", "first")
+      await eventually(() => listening, { what: "this instance listening", withinMs: 5_000 })
+      const told: Array<string> = []
+      for (const doc of ["n1", "n2"]) views.onChange!("notes", doc, () => told.push(doc))
+      await note("s1", "n1")
       // Postgres carries the other instance's announcement (there is no schedule here to read again on).
-      await eventually(() => told, { what: "the reader told", withinMs: 5_000 })
+      await eventually(() => told.length > 0, { what: "a reader told", withinMs: 5_000 })
+      expect(told).toStrictEqual(["n1"])
     } finally {
       await Promise.all([here!.dispose(), there!.dispose()])
     }

@@ -7,14 +7,15 @@ import { withStateCache } from "@low/core"
 import { Views, type Doc } from "@low/core"
 import { commitWith } from "./commit"
 import { migrate } from "./migrations"
-import { LocalCommits, makeWakeUp, onAnnouncements } from "./wake-up"
+import { type Announcement, type DocId, LocalCommits, makeWakeUp, onAnnouncements } from "./wake-up"
 import { dependency, Pg, postgresHealth, type PgClient, type PgOptions } from "./pool"
 
 const largestOrder = 2_147_483_647
 
 /** Every port backed by one Postgres database; each read is one query, each commit one statement. */
-export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => undefined) => {
-  // Readers waiting for a document this process may change: told after each commit that changed it (see `changes`).
+export const makePostgresPorts = (pg: PgClient, afterCommit: (changed: Iterable<DocId>) => void = () => undefined) => {
+  // Readers waiting for a document: told after each commit of this process that changed it, and at other
+  // instances' announcements (`othersCommitted`).
   const watch = makeDocWatch()
   /** `c`, with the documents its projections change kept as the commit works them out, to tell their readers after. */
   const telling = (c: Commit) => {
@@ -26,6 +27,10 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => 
     }
     return {
       commit: { ...c, project },
+      /** The documents the commit changed (its collections' items aside). */
+      docs: function* (): Iterable<DocId> {
+        for (const change of changed) if (change._tag !== "Add") yield [change.view, change.key]
+      },
       told: () => {
         if (watch.waiting()) for (const change of changed) watch.changed(change.view, change.key)
       }
@@ -62,11 +67,11 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => 
     }),
     events: EventStore.of({
       commit: (c) => {
-        const { commit, told } = telling(c)
+        const { commit, docs, told } = telling(c)
         return commitWith(pg)(commit).pipe(
           Effect.tap(() =>
             Effect.sync(() => {
-              afterCommit()
+              afterCommit(docs())
               told()
             })
           )
@@ -106,8 +111,11 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: () => void = () => 
       // This process's commits, as it makes them, and other instances' as Postgres announces them (`othersCommitted`).
       onChange: watch.onChange
     }),
-    /** Another instance committed: its changes are not known here, so every waiting reader reads again. */
-    othersCommitted: watch.changedAny
+    /** Another instance committed: the readers of the documents it names read again (all, when it names none). */
+    othersCommitted: ({ docs }: Announcement) => {
+      if (docs === undefined) watch.changedAny()
+      else for (const [view, key] of docs) watch.changed(view, key)
+    }
   }
 }
 

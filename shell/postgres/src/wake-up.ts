@@ -9,17 +9,49 @@ export const eventsChannel = "low_events"
 /** Least time between two announcements from one process, so a burst of commits costs one NOTIFY. */
 const spacing = 50
 
+/** Postgres refuses a NOTIFY payload of 8000 bytes or more: past this, an announcement does not list documents. */
+const maxPayload = 7_000
+
+/** A document, by view and key. */
+export type DocId = readonly [view: string, key: string]
+
+/**
+ * What an announcement says: the process that made it (`from`: its `instance`), and the documents its commits
+ * changed. Each may be unknown (an announcement of an older version, too many documents, a reconnection): then any
+ * document may have changed.
+ */
+export interface Announcement {
+  readonly from?: string
+  readonly docs?: ReadonlyArray<DocId>
+}
+
+const parseAnnouncement = (payload: string | undefined): Announcement => {
+  try {
+    const { from, docs } = JSON.parse(payload ?? "") as { from?: unknown; docs?: unknown }
+    return {
+      ...(typeof from === "string" ? { from } : {}),
+      ...(Array.isArray(docs) ? { docs: docs.filter((d): d is DocId => Array.isArray(d) && d.length === 2) } : {})
+    }
+  } catch {
+    return {}
+  }
+}
+
 /**
  * Announces commits after the fact, outside the command's transaction: a NOTIFY inside it would serialize
  * every commit on the database-wide notify lock. A lost announcement only delays a reader until its next poll. Each
- * announcement names the process (`instance`), whose own readers were told of its commits as they were made.
+ * announcement names the process (`instance`), whose own readers were told of its commits as they were made, and
+ * the documents the commits since the last one changed.
  */
-export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () => void } & LocalCommits["Type"], never, Scope.Scope> =>
+export const makeWakeUp = (
+  pg: PgClient
+): Effect.Effect<{ readonly notify: (changed: Iterable<DocId>) => void } & LocalCommits["Type"], never, Scope.Scope> =>
   Effect.gen(function* () {
     const instance = randomUUID()
     const listeners = new Set<() => void>()
     let closed = false
     let timer: ReturnType<typeof setTimeout> | undefined
+    let changed = new Map<string, DocId>()
     yield* Effect.addFinalizer(() =>
       Effect.sync(() => {
         closed = true
@@ -29,12 +61,16 @@ export const makeWakeUp = (pg: PgClient): Effect.Effect<{ readonly notify: () =>
     const send = () => {
       timer = undefined
       if (closed) return
-      pg.pool.query("select pg_notify($1, $2)", [eventsChannel, instance]).catch(() => undefined)
+      const listed = JSON.stringify({ from: instance, docs: [...changed.values()] })
+      changed = new Map()
+      const payload = listed.length <= maxPayload ? listed : JSON.stringify({ from: instance })
+      pg.pool.query("select pg_notify($1, $2)", [eventsChannel, payload]).catch(() => undefined)
     }
     return {
       instance,
-      notify: () => {
+      notify: (docs) => {
         for (const listener of listeners) listener()
+        for (const doc of docs) changed.set(`${doc[0]}\u0000${doc[1]}`, doc)
         if (timer === undefined && !closed) timer = setTimeout(send, spacing)
       },
       onCommit: (listener) => {
@@ -56,22 +92,27 @@ export class LocalCommits extends Context.Tag("low/postgres/LocalCommits")<
 
 /**
  * A dedicated connection LISTENing for announcements, reconnected whenever it drops, for as long as the scope lives:
- * calls `heard` at each announcement but those of the process `own` names, and at each (re)connection, since what
- * was announced while no connection listened is not announced again.
+ * calls `heard` at each announcement but those of the process `own` names, and at each (re)connection (as an
+ * announcement of unknown commits), since what was announced while no connection listened is not announced again.
  */
-export const onAnnouncements = (connectionString: string, heard: () => void, own?: string): Effect.Effect<void, never, Scope.Scope> =>
+export const onAnnouncements = (
+  connectionString: string,
+  heard: (announcement: Announcement) => void,
+  own?: string
+): Effect.Effect<void, never, Scope.Scope> =>
   Effect.gen(function* () {
     let client: pg.Client | undefined
     const connect = Effect.tryPromise(async () => {
-      const c = new pg.Client({ connectionString, keepAlive: true, connectionTimeoutMillis: 5_000 })
+      const c = new pg.Client({ connectionString, keepAlive: true, connectionTimeoutMillis: 5_000, application_name: "low listen" })
       c.on("notification", ({ payload }) => {
-        if (own === undefined || payload !== own) heard()
+        const announcement = parseAnnouncement(payload)
+        if (own === undefined || announcement.from !== own) heard(announcement)
       })
       c.on("error", () => undefined)
       await c.connect()
       await c.query(`listen ${eventsChannel}`)
       client = c
-      heard()
+      heard({})
       return await new Promise<void>((resolve) => c.once("end", resolve))
     })
     const run = connect.pipe(
