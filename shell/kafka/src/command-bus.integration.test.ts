@@ -5,6 +5,7 @@ import { CommandBus, Views } from "@low/core"
 import { eventually } from "@low/testing"
 import { Executor } from "@low/core"
 import { RedisClient } from "./redis/client"
+import { keysOf } from "./redis/keys"
 import { RedisStore } from "./redis/store"
 import { ensureTopics, KafkaClient } from "./client"
 import { KafkaCommandBus } from "./command-bus"
@@ -87,5 +88,30 @@ describe("kafka command bus", () => {
       })
     )
     expect(told).toStrictEqual(["w-told"])
+  })
+
+  it("given readers waiting for documents, when a notice names none (a projector of an older version), then every reader is told", async () => {
+    const told: Array<string> = []
+    await run(
+      Effect.gen(function* () {
+        const views = yield* Views
+        const { redis, prefix } = yield* RedisClient
+        for (const doc of ["w-a", "w-b"]) views.onChange!("wallets", doc, () => told.push(doc))
+        // Published until heard: the bus's subscriber may still be subscribing.
+        yield* Effect.promise(() =>
+          eventually(
+            async () => {
+              await redis.publish(
+                keysOf(prefix).projectedChannel,
+                JSON.stringify({ channel: walletHandler.writes, marks: [["wallet-w-a", 1]] })
+              )
+              return told.length === 2
+            },
+            { what: "both readers told", withinMs: 5_000 }
+          )
+        )
+      })
+    )
+    expect(told.sort()).toStrictEqual(["w-a", "w-b"])
   })
 })

@@ -17,6 +17,8 @@ import { consumerSpan } from "./tracing"
 
 // One script call per this many events: long enough to amortize the round trip, short enough not to stall Redis.
 const chunk = 256
+/** The most documents a notice names (a chunk of events changes some, not many more). */
+const maxNamedDocs = 512
 /** How often a projector compares what Redis holds of its partitions with what it wrote there. */
 const checkEvery = "2 seconds"
 
@@ -154,12 +156,10 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
         for (const change of changes) if (change._tag !== "Add") docs.set(`${change.view}\u0000${change.key}`, [change.view, change.key])
       }
       for (const [stream, version] of marks) pushMark(args, store.keys.projected(route.channel), stream, version)
+      // A notice names the documents it changed, up to a point: past it, its readers are told that any may have.
+      const named = docs.size <= maxNamedDocs ? { docs: [...docs.values()] } : {}
       if (marks.size > 0)
-        pushPublish(
-          args,
-          store.keys.projectedChannel,
-          JSON.stringify({ channel: route.channel, marks: [...marks], docs: [...docs.values()] })
-        )
+        pushPublish(args, store.keys.projectedChannel, JSON.stringify({ channel: route.channel, marks: [...marks], ...named }))
       return store
         .project(args)
         .pipe(Effect.retry({ schedule: Schedule.exponential("50 millis").pipe(Schedule.intersect(Schedule.recurs(5))) }))

@@ -27,15 +27,18 @@ export const makeResolver = ({
   subscriber,
   keys,
   instance,
-  docChanged = () => undefined,
+  docs = { changed: () => undefined, changedAny: () => undefined },
   sweepEvery = 200
 }: {
   readonly redis: Redis
   readonly subscriber: Redis
   readonly keys: Keys
   readonly instance: string
-  /** Told each document the projectors say they changed, for the readers waiting for it (see `RedisStore`). */
-  readonly docChanged?: (view: string, key: string) => void
+  /**
+   * Told each document the projectors say they changed, for the readers waiting for it (see `RedisStore`); told
+   * that any may have, when a notice does not say which.
+   */
+  readonly docs?: { readonly changed: (view: string, key: string) => void; readonly changedAny: () => void }
   readonly sweepEvery?: number
 }) =>
   Effect.gen(function* () {
@@ -71,7 +74,8 @@ export const makeResolver = ({
         } else if (channel === keys.projectedChannel) {
           const notice = parseProjected(message)
           for (const [stream, version] of notice.marks) reached(notice.channel, stream, version)
-          for (const [view, key] of notice.docs ?? []) docChanged(view, key)
+          if (notice.docs === undefined) docs.changedAny()
+          else for (const [view, key] of notice.docs) docs.changed(view, key)
         }
       } catch {
         // A malformed notice wakes nobody; the sweep still resolves the waiters.

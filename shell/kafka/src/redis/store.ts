@@ -178,8 +178,8 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
       }),
       views: makeRedisViews(redis, keys, watch.onChange)
     },
-    /** A document the projectors announced they changed: its readers read it again (a bff's resolver tells it). */
-    docChanged: watch.changed
+    /** The documents the projectors announce they changed: their readers read them again (a bff's resolver tells). */
+    docs: { changed: watch.changed, changedAny: watch.changedAny }
   }
 }
 
