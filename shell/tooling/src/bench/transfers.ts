@@ -1,7 +1,8 @@
 // `pnpm bench transfers`: transfers end to end against debits on the same deployment, side by side in one run. A
 // transfer is three commits on two wallets (the source's debit, the destination's credit, the source's completion)
 // and answers once it ended and both wallets show it; a debit is one commit. Each deployment serves both loads in
-// turns (debits, transfers, debits, transfers), at saturation and at a fixed offered load, over 1000 wallets.
+// turns (debits, transfers, three times unless BENCH_ROUNDS says), at saturation, then each at a fixed offered load,
+// over 1000 wallets.
 import autocannon from "autocannon"
 import { Effect } from "effect"
 import { kafkaSettings } from "@low/kafka"
@@ -16,6 +17,8 @@ const seconds = Number(process.env["BENCH_SECONDS"] ?? 10)
 const port = Number(process.env["BENCH_PORT"] ?? 4740)
 const wallets = 1000
 const connections = 50
+/** Debits then transfers, this many times: the machine's own swings show between rounds. */
+const rounds = Number(process.env["BENCH_ROUNDS"] ?? 3)
 const quiet = { LOG_LEVEL: "WARN" }
 
 const debit = "mutation ($w: ID!, $a: Int!) { debit(walletId: $w, amount: $a) { balance } }"
@@ -72,7 +75,7 @@ const measure = async (deployment: string, url: string, rate: number) => {
   await saturation(url, requestOf("debit", `${prefix}`))
   await saturation(url, requestOf("transfer", `${prefix}`))
   const ratios: Array<number> = []
-  for (let round = 0; round < 2; round++) {
+  for (let round = 0; round < rounds; round++) {
     const d = await saturation(url, requestOf("debit", prefix))
     row(deployment, "saturation", "debits", d)
     const t = await saturation(url, requestOf("transfer", prefix))
@@ -118,7 +121,8 @@ for (const [name, project, setUp, rate] of deployments) {
   const server = await startProjectProcess(project, port, { ...env, ...quiet })
   try {
     const ratios = await measure(name, server.url, rate)
-    summary.push(`${name}: transfers/s ÷ debits/s = ${ratios.map((r) => r.toFixed(2)).join(", ")}`)
+    const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!
+    summary.push(`${name}: transfers/s ÷ debits/s = ${ratios.map((r) => r.toFixed(2)).join(", ")} (median ${median.toFixed(2)})`)
   } finally {
     await server.stop()
     await done()
