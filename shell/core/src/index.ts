@@ -8,7 +8,7 @@ export {
   type RunError
 } from "./executor"
 export { EventStore, eventEncoderOf, eventsOf, type Commit, type Committed } from "./event-store"
-export { makeDocWatch, nextDoc, Views, type Doc, type ItemsPage, type VersionedDoc } from "./views"
+export { docsChangedBy, makeDocWatch, nextDoc, Views, type Doc, type DocId, type ItemsPage, type VersionedDoc } from "./views"
 export { BadInput, IdempotencyConflict, Timeout, Unavailable, WriteConflict } from "./errors"
 export { CommandBus } from "./command-bus"
 export { dependencies, failing, Health, readings, type HealthCheck } from "./health"

@@ -34,10 +34,21 @@ export class Views extends Context.Tag("low/core/Views")<
   }
 >() {}
 
+/** A document, by view and key. */
+export type DocId = readonly [view: string, key: string]
+
+const at = (view: string, key: string) => `${view}\u0000${key}`
+
+/** The documents `changes` write, each once (a collection's items are no document). */
+export const docsChangedBy = (changes: Iterable<ViewChange>): ReadonlyArray<DocId> => {
+  const docs = new Map<string, DocId>()
+  for (const change of changes) if (change._tag !== "Add") docs.set(at(change.view, change.key), [change.view, change.key])
+  return [...docs.values()]
+}
+
 /** The interest in documents a store's `onChange` registers, and what its writes call to tell it. */
 export const makeDocWatch = () => {
   const waiting = new Map<string, Set<() => void>>()
-  const at = (view: string, key: string) => `${view}\u0000${key}`
   // A reader that throws is its own failure: the others are still told, and the write that told them stands.
   const tell = (here: Iterable<() => void>) => {
     for (const changed of here)
@@ -45,20 +56,27 @@ export const makeDocWatch = () => {
         changed()
       } catch {}
   }
+  const changed = (view: string, key: string) => {
+    const here = waiting.get(at(view, key))
+    if (here === undefined) return
+    waiting.delete(at(view, key))
+    tell(here)
+  }
   return {
     /** Whether anyone waits: a store asks before it works out which documents a write changed. */
     waiting: () => waiting.size > 0,
-    changed: (view: string, key: string) => {
-      const here = waiting.get(at(view, key))
-      if (here === undefined) return
-      waiting.delete(at(view, key))
-      tell(here)
-    },
-    /** Any document may have changed (another instance wrote): everyone waiting reads again. */
-    changedAny: () => {
-      const all = [...waiting.values()]
-      waiting.clear()
-      for (const here of all) tell(here)
+    changed,
+    /**
+     * The readers of `docs` read again; everyone waiting, when the writer does not say which documents it changed
+     * (an announcement too long to list them, a projector's notice of an older version).
+     */
+    documentsChanged: (docs: Iterable<DocId> | undefined) => {
+      if (docs !== undefined) for (const [view, key] of docs) changed(view, key)
+      else {
+        const all = [...waiting.values()]
+        waiting.clear()
+        for (const here of all) tell(here)
+      }
     },
     onChange: (view: string, key: string, changed: () => void) => {
       const here = waiting.get(at(view, key)) ?? new Set()

@@ -34,8 +34,8 @@ export const KafkaCommandBus = ({ handlers, projectedChannels }: KafkaCommandBus
       const { kafka, settings } = yield* KafkaClient
       const { redis, prefix } = yield* RedisClient
       const subscriber = yield* openSubscriber(redis)
-      const { docs } = yield* RedisStore
-      const resolver = yield* makeResolver({ redis, subscriber, keys: keysOf(prefix), instance: randomUUID(), docs })
+      const { documentsChanged } = yield* RedisStore
+      const resolver = yield* makeResolver({ redis, subscriber, keys: keysOf(prefix), instance: randomUUID(), documentsChanged })
       const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false })
       yield* Effect.acquireRelease(
         kafkaCall(() => producer.connect()).pipe(Effect.retry(Schedule.spaced("1 second").pipe(Schedule.intersect(Schedule.recurs(60))))),

@@ -1,7 +1,7 @@
 import { Effect, Either, Runtime, Schedule, Schema } from "effect"
 import type { EachBatchPayload, KafkaMessage } from "kafkajs"
 import type { StoredEvent, ViewChange } from "@low/functions"
-import { endSpans, Tracing, type AnyHandler, type AnyProjector, type HealthCheck } from "@low/core"
+import { docsChangedBy, endSpans, Tracing, type AnyHandler, type AnyProjector, type HealthCheck } from "@low/core"
 import type { Redis } from "ioredis"
 import type { Keys } from "./redis/keys"
 import { call, RedisClient } from "./redis/client"
@@ -149,15 +149,14 @@ export const runProjectors = ({ handlers, projectors, groupId }: ProjectorOption
       const args = new ScriptArgs()
       pushGuard(args, { offsets: store.keys.projectedOffsets, rebuilding: store.keys.rebuilding, field, after: String(after), last })
       const marks = new Map<string, number>()
-      const docs = new Map<string, readonly [string, string]>()
       for (const { event, changes } of events) {
         pushChanges(args, store.keys, changes, event.version)
         marks.set(event.stream, Math.max(marks.get(event.stream) ?? 0, event.version))
-        for (const change of changes) if (change._tag !== "Add") docs.set(`${change.view}\u0000${change.key}`, [change.view, change.key])
       }
       for (const [stream, version] of marks) pushMark(args, store.keys.projected(route.channel), stream, version)
       // A notice names the documents it changed, up to a point: past it, its readers are told that any may have.
-      const named = docs.size <= maxNamedDocs ? { docs: [...docs.values()] } : {}
+      const docs = docsChangedBy(events.flatMap((e) => e.changes))
+      const named = docs.length <= maxNamedDocs ? { docs } : {}
       if (marks.size > 0)
         pushPublish(args, store.keys.projectedChannel, JSON.stringify({ channel: route.channel, marks: [...marks], ...named }))
       return store

@@ -1,6 +1,7 @@
 import { Effect, Schedule } from "effect"
 import type { Redis } from "ioredis"
 import { call } from "./redis/client"
+import type { DocId } from "@low/core"
 import type { Keys } from "./redis/keys"
 import { decodeJson, ProjectedNotice, ReplyNotice, Reply } from "./messages"
 
@@ -27,18 +28,15 @@ export const makeResolver = ({
   subscriber,
   keys,
   instance,
-  docs = { changed: () => undefined, changedAny: () => undefined },
+  documentsChanged = () => undefined,
   sweepEvery = 200
 }: {
   readonly redis: Redis
   readonly subscriber: Redis
   readonly keys: Keys
   readonly instance: string
-  /**
-   * Told each document the projectors say they changed, for the readers waiting for it (see `RedisStore`); told
-   * that any may have, when a notice does not say which.
-   */
-  readonly docs?: { readonly changed: (view: string, key: string) => void; readonly changedAny: () => void }
+  /** Told the documents the projectors say they changed (undefined: unnamed), for their readers (see `RedisStore`). */
+  readonly documentsChanged?: (docs: ReadonlyArray<DocId> | undefined) => void
   readonly sweepEvery?: number
 }) =>
   Effect.gen(function* () {
@@ -74,8 +72,7 @@ export const makeResolver = ({
         } else if (channel === keys.projectedChannel) {
           const notice = parseProjected(message)
           for (const [stream, version] of notice.marks) reached(notice.channel, stream, version)
-          if (notice.docs === undefined) docs.changedAny()
-          else for (const [view, key] of notice.docs) docs.changed(view, key)
+          documentsChanged(notice.docs)
         }
       } catch {
         // A malformed notice wakes nobody; the sweep still resolves the waiters.

@@ -1,13 +1,13 @@
 import { Context, Effect, Either, Layer, Option } from "effect"
 import { EntityStates, PortFailure, UniqueIndex, type StoredEvent, type ViewChange } from "@low/functions"
-import { EventStore, makeDocWatch, type Commit } from "@low/core"
+import { docsChangedBy, EventStore, makeDocWatch, type Commit, type DocId } from "@low/core"
 import { Health } from "@low/core"
 import { decodedBy } from "@low/core"
 import { withStateCache } from "@low/core"
 import { Views, type Doc } from "@low/core"
 import { commitWith } from "./commit"
 import { migrate } from "./migrations"
-import { type Announcement, type DocId, LocalCommits, makeWakeUp, onAnnouncements } from "./wake-up"
+import { type Announcement, LocalCommits, makeWakeUp, onAnnouncements } from "./wake-up"
 import { dependency, Pg, postgresHealth, type PgClient, type PgOptions } from "./pool"
 
 const largestOrder = 2_147_483_647
@@ -17,7 +17,7 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: (changed: Iterable<
   // Readers waiting for a document: told after each commit of this process that changed it, and at other
   // instances' announcements (`othersCommitted`).
   const watch = makeDocWatch()
-  /** `c`, with the documents its projections change kept as the commit works them out, to tell their readers after. */
+  /** `c`, with the view changes its projections make kept as the commit works them out, to tell their readers after. */
   const telling = (c: Commit) => {
     const changed: Array<ViewChange> = []
     const project = (event: StoredEvent<{ readonly _tag: string }>) => {
@@ -25,16 +25,7 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: (changed: Iterable<
       changed.push(...changes)
       return changes
     }
-    return {
-      commit: { ...c, project },
-      /** The documents the commit changed (its collections' items aside). */
-      docs: function* (): Iterable<DocId> {
-        for (const change of changed) if (change._tag !== "Add") yield [change.view, change.key]
-      },
-      told: () => {
-        if (watch.waiting()) for (const change of changed) watch.changed(change.view, change.key)
-      }
-    }
+    return { commit: { ...c, project }, docs: () => docsChangedBy(changed) }
   }
   return {
     states: EntityStates.of({
@@ -67,12 +58,13 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: (changed: Iterable<
     }),
     events: EventStore.of({
       commit: (c) => {
-        const { commit, docs, told } = telling(c)
+        const { commit, docs } = telling(c)
         return commitWith(pg)(commit).pipe(
           Effect.tap(() =>
             Effect.sync(() => {
-              afterCommit(docs())
-              told()
+              const changed = docs()
+              afterCommit(changed)
+              watch.documentsChanged(changed)
             })
           )
         )
@@ -112,10 +104,7 @@ export const makePostgresPorts = (pg: PgClient, afterCommit: (changed: Iterable<
       onChange: watch.onChange
     }),
     /** Another instance committed: the readers of the documents it names read again (all, when it names none). */
-    othersCommitted: ({ docs }: Announcement) => {
-      if (docs === undefined) watch.changedAny()
-      else for (const [view, key] of docs) watch.changed(view, key)
-    }
+    othersCommitted: ({ docs }: Announcement) => watch.documentsChanged(docs)
   }
 }
 

@@ -1,6 +1,7 @@
 import { Context, Deferred, Duration, Effect, Schedule, type Scope } from "effect"
 import { randomUUID } from "node:crypto"
 import pg from "pg"
+import type { DocId } from "@low/core"
 import type { PgClient } from "./pool"
 
 /** The channel committed events are announced on. Only a hint: readers never rely on getting it. */
@@ -11,9 +12,6 @@ const spacing = 50
 
 /** Postgres refuses a NOTIFY payload of 8000 bytes or more: past this, an announcement does not list documents. */
 const maxPayload = 7_000
-
-/** A document, by view and key. */
-export type DocId = readonly [view: string, key: string]
 
 /**
  * What an announcement says: the process that made it (`from`: its `instance`), and the documents its commits

@@ -178,8 +178,8 @@ export const makeRedisStore = ({ redis, prefix }: RedisClient["Type"], options: 
       }),
       views: makeRedisViews(redis, keys, watch.onChange)
     },
-    /** The documents the projectors announce they changed: their readers read them again (a bff's resolver tells). */
-    docs: { changed: watch.changed, changedAny: watch.changedAny }
+    /** The documents the projectors announce they changed (all, unnamed): their readers read again (a bff's resolver tells). */
+    documentsChanged: watch.documentsChanged
   }
 }
 

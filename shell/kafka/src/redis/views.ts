@@ -22,9 +22,9 @@ const parseItem = (member: string) => {
  * The read side in Redis: a hash per document, a sorted set per collection; `onChange` hears of the changes the
  * projectors announce, where a bff's resolver passes them on (see `RedisStore`).
  */
-export const makeRedisViews = (redis: Redis, keys: Keys, onChange: Views["Type"]["onChange"]) =>
+export const makeRedisViews = (redis: Redis, keys: Keys, onChange: NonNullable<Views["Type"]["onChange"]>) =>
   Views.of({
-    ...(onChange === undefined ? {} : { onChange }),
+    onChange,
     doc: (view, key) =>
       Effect.map(
         call(() => redis.hgetall(keys.doc(view, key))),

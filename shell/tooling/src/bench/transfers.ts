@@ -121,7 +121,7 @@ for (const [name, project, setUp, rate] of deployments) {
   const server = await startProjectProcess(project, port, { ...env, ...quiet })
   try {
     const ratios = await measure(name, server.url, rate)
-    const median = [...ratios].sort((a, b) => a - b)[Math.floor(ratios.length / 2)]!
+    const median = quantile(Float64Array.from(ratios).sort(), 0.5)
     summary.push(`${name}: transfers/s ÷ debits/s = ${ratios.map((r) => r.toFixed(2)).join(", ")} (median ${median.toFixed(2)})`)
   } finally {
     await server.stop()
