@@ -43,6 +43,11 @@ export interface ConsumerTuning {
   /** Long-poll bound: an idle fetch returns after this, a fetch with data at once. */
   readonly maxWaitTimeInMs: number
   readonly partitionsConsumedConcurrently: number
+  /**
+   * The least time between two offset commits of a consumer: the offsets handled meanwhile go together in the next.
+   * A longer one saves requests under load and reads more again after a crash, which changes nothing twice.
+   */
+  readonly commitIntervalMs: number
 }
 
 const int = (name: string, fallback: number) => Config.integer(name).pipe(Config.withDefault(fallback))
@@ -69,7 +74,8 @@ export const kafkaSettings: Config.Config<KafkaSettings> = Config.all({
     heartbeatInterval: int("KAFKA_HEARTBEAT_INTERVAL_MS", 3_000),
     rebalanceTimeout: int("KAFKA_REBALANCE_TIMEOUT_MS", 60_000),
     maxWaitTimeInMs: int("KAFKA_MAX_WAIT_MS", 20),
-    partitionsConsumedConcurrently: int("KAFKA_CONCURRENCY", 8)
+    partitionsConsumedConcurrently: int("KAFKA_CONCURRENCY", 8),
+    commitIntervalMs: int("KAFKA_COMMIT_INTERVAL_MS", 100)
   }),
   replication: Config.all({
     factor: Config.option(Config.integer("KAFKA_REPLICATION_FACTOR")),
@@ -90,7 +96,8 @@ export const fastRebalance: ConsumerTuning = {
   heartbeatInterval: 500,
   rebalanceTimeout: 6_000,
   maxWaitTimeInMs: 10,
-  partitionsConsumedConcurrently: 8
+  partitionsConsumedConcurrently: 8,
+  commitIntervalMs: 100
 }
 
 /** The roles named by `--role a,b`, else by ROLE, else all of them. */

@@ -53,7 +53,7 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
     const session = Effect.gen(function* () {
       const dead = yield* Deferred.make<void>()
       leave = () => Deferred.unsafeDone(dead, Exit.void)
-      const handled = makeCommitter((topic, partition) => owned.has(partitionKey(topic, partition)))
+      const committer = makeCommitter((topic, partition) => owned.has(partitionKey(topic, partition)), spec.tuning.commitIntervalMs)
       // kafkajs heartbeats between batches only: a long batch (a slow Redis, a handler tried again) keeps the member
       // in the group by beating while it runs. A beat refused by a rebalance is not an error here: the member joins
       // again after the batch, and its writes are fenced meanwhile. A batch stuck for longer than the rebalance
@@ -93,6 +93,8 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
         if (!payload.restart) Deferred.unsafeDone(dead, Exit.void)
       })
       yield* Effect.addFinalizer(() => Effect.promise(() => consumer.disconnect().catch(() => undefined)))
+      // Before it leaves (finalizers run last first): what it handled and has not committed yet, committed now.
+      yield* Effect.addFinalizer(() => Effect.promise(() => committer.drain()))
       yield* kafkaCall(async () => {
         await consumer.connect()
         await consumer.subscribe({ topics: [...spec.topics], fromBeginning: spec.fromBeginning })
@@ -104,7 +106,7 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
             running.set(payload, Date.now())
             try {
               const again = await spec.eachBatch(payload)
-              if (again === undefined) return handled(payload)
+              if (again === undefined) return committer.handled(payload)
               consumer.seek({ topic: payload.batch.topic, partition: payload.batch.partition, offset: again.seek })
             } finally {
               running.delete(payload)
@@ -133,42 +135,66 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
 export const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString()
 
 /**
- * Commits offsets without holding up the next batch: a partition's offset is sent once its batch is written, and
- * offsets handled while a commit is in flight go together in the next one (requests to the coordinator keep
- * their order, so a later offset is never overwritten by an earlier one). A commit lost to a crash or a
- * rebalance only means a redelivery, which changes nothing. `owns` says which partitions are this member's now.
+ * Commits offsets without holding up the next batch: a partition's offset is sent once its batch is written, at
+ * most one commit every `everyMs`, and offsets handled meanwhile (or while a commit is in flight) go together in
+ * the next one (requests to the coordinator keep their order, so a later offset is never overwritten by an earlier
+ * one). A commit lost to a crash or a rebalance only means a redelivery, which changes nothing. `owns` says which
+ * partitions are this member's now: an offset of one it lost since it was handled is not sent.
  */
-export const makeCommitter = (owns: (topic: string, partition: number) => boolean) => {
+export const makeCommitter = (owns: (topic: string, partition: number) => boolean, everyMs: number) => {
   let pending = new Map<string, { readonly topic: string; readonly partition: number; readonly offset: string }>()
-  let busy = false
+  let inFlight: Promise<void> | undefined
+  let lastSent = Number.NEGATIVE_INFINITY
+  let timer: ReturnType<typeof setTimeout> | undefined
   let send: EachBatchPayload["commitOffsetsIfNecessary"] | undefined
 
-  const flush = (): void => {
-    if (busy || pending.size === 0 || send === undefined) return
-    const offsets = [...pending.values()]
+  const flush = (now = false): void => {
+    if (inFlight !== undefined || pending.size === 0 || send === undefined) return
+    const wait = lastSent + everyMs - Date.now()
+    if (wait > 0 && !now) {
+      timer ??= setTimeout(() => {
+        timer = undefined
+        flush()
+      }, wait)
+      return
+    }
+    clearTimeout(timer)
+    timer = undefined
+    const offsets = [...pending.values()].filter((o) => owns(o.topic, o.partition))
     pending = new Map()
-    busy = true
+    if (offsets.length === 0) return
+    lastSent = Date.now()
     const topics = [...new Set(offsets.map((o) => o.topic))].map((topic) => ({
       topic,
       partitions: offsets.filter((o) => o.topic === topic).map(({ partition, offset }) => ({ partition, offset }))
     }))
-    send({ topics })
+    inFlight = send({ topics })
       .catch(() => undefined)
       .finally(() => {
-        busy = false
+        inFlight = undefined
         flush()
       })
   }
 
-  /** Marks a partition's batch as handled: the consumer reads on after it, and the offset is committed soon. */
-  return (payload: EachBatchPayload): void => {
-    const { batch } = payload
-    // A batch of a partition this member lost meanwhile commits nothing: its offset is its new owner's to commit.
-    if (batch.isEmpty() || !payload.isRunning() || payload.isStale() || !owns(batch.topic, batch.partition)) return
-    const last = batch.lastOffset()
-    payload.resolveOffset(last)
-    pending.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: nextOffset(last) })
-    send = payload.commitOffsetsIfNecessary
-    flush()
+  return {
+    /** Marks a partition's batch as handled: the consumer reads on after it, and the offset is committed soon. */
+    handled: (payload: EachBatchPayload): void => {
+      const { batch } = payload
+      // A batch of a partition this member lost meanwhile commits nothing: its offset is its new owner's to commit.
+      if (batch.isEmpty() || !payload.isRunning() || payload.isStale() || !owns(batch.topic, batch.partition)) return
+      const last = batch.lastOffset()
+      payload.resolveOffset(last)
+      pending.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: nextOffset(last) })
+      send = payload.commitOffsetsIfNecessary
+      flush()
+    },
+    /** Commits what waits now, without waiting for the interval, and resolves once no commit is in flight. */
+    drain: async (): Promise<void> => {
+      while (inFlight !== undefined || pending.size > 0) {
+        flush(true)
+        if (inFlight === undefined) break
+        await inFlight
+      }
+    }
   }
 }

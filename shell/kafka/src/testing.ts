@@ -50,6 +50,7 @@ export const envOf = (settings: KafkaSettings): Record<string, string> => ({
   KAFKA_HEARTBEAT_INTERVAL_MS: String(settings.consumer.heartbeatInterval),
   KAFKA_REBALANCE_TIMEOUT_MS: String(settings.consumer.rebalanceTimeout),
   KAFKA_MAX_WAIT_MS: String(settings.consumer.maxWaitTimeInMs),
+  KAFKA_COMMIT_INTERVAL_MS: String(settings.consumer.commitIntervalMs),
   KAFKA_CONCURRENCY: String(settings.consumer.partitionsConsumedConcurrently)
 })
 

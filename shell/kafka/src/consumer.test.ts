@@ -1,0 +1,67 @@
+import type { EachBatchPayload, TopicOffsets } from "kafkajs"
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
+import { makeCommitter } from "./consumer"
+
+/** The offset commits a committer sent, each as `topic/partition@offset` strings in order. */
+const recorder = () => {
+  const commits: Array<Array<string>> = []
+  const send = async ({ topics }: { topics: Array<TopicOffsets> }) => {
+    commits.push(topics.flatMap((t) => t.partitions.map((p) => `${t.topic}/${p.partition}@${p.offset}`)).sort())
+  }
+  /** A handled batch of `topic`'s `partition` whose last message is at `last`. */
+  const batch = (topic: string, partition: number, last: number) =>
+    ({
+      batch: { topic, partition, isEmpty: () => false, lastOffset: () => String(last) },
+      isRunning: () => true,
+      isStale: () => false,
+      resolveOffset: () => undefined,
+      commitOffsetsIfNecessary: send
+    }) as unknown as EachBatchPayload
+  return { commits, batch }
+}
+
+describe("offset commits", () => {
+  beforeEach(() => {
+    vi.useFakeTimers()
+  })
+  afterEach(() => {
+    vi.useRealTimers()
+  })
+
+  it("given batches handled within the interval after a commit, then their offsets go together in one commit once it has passed", async () => {
+    const { commits, batch } = recorder()
+    const committer = makeCommitter(() => true, 100)
+    committer.handled(batch("t", 0, 4))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(commits).toEqual([["t/0@5"]])
+
+    committer.handled(batch("t", 1, 6))
+    committer.handled(batch("t", 0, 8))
+    committer.handled(batch("u", 0, 1))
+    await vi.advanceTimersByTimeAsync(99)
+    expect(commits).toHaveLength(1)
+    await vi.advanceTimersByTimeAsync(1)
+    expect(commits).toEqual([["t/0@5"], ["t/0@9", "t/1@7", "u/0@2"]])
+  })
+
+  it("given a partition lost after its batch was handled and before its commit, then its offset is not committed", async () => {
+    const { commits, batch } = recorder()
+    const owned = new Set(["t/0", "t/1"])
+    const committer = makeCommitter((topic, partition) => owned.has(`${topic}/${partition}`), 100)
+    committer.handled(batch("t", 0, 1))
+    committer.handled(batch("t", 1, 1))
+    committer.handled(batch("t", 0, 2))
+    owned.delete("t/1") // another member owns it now: its offsets are that member's to commit
+    await vi.advanceTimersByTimeAsync(100)
+    expect(commits).toEqual([["t/0@2"], ["t/0@3"]])
+  })
+
+  it("given offsets waiting for the interval, when the consumer stops, then drain commits them at once", async () => {
+    const { commits, batch } = recorder()
+    const committer = makeCommitter(() => true, 60_000)
+    committer.handled(batch("t", 0, 1))
+    committer.handled(batch("t", 0, 7))
+    await committer.drain()
+    expect(commits).toEqual([["t/0@2"], ["t/0@8"]])
+  })
+})
