@@ -45,8 +45,10 @@ export const graphqlBench = async (options: GraphqlBenchOptions) => {
     query: i % 2 === 0 ? credit : debit,
     variables: { walletId: `${prefix}${(i * 7919) % options.wallets}`, amount: 1 + (i % 100) }
   })
+  const measured = options.measured ?? ((load) => load())
   if (options.rate !== undefined) {
-    const r = await pacedLoad({ ...options, rate: options.rate }, request, count)
+    const rate = options.rate
+    const r = await measured(() => pacedLoad({ ...options, rate }, request, count))
     return {
       requestsPerSecond: Math.round(r.latencies.length / r.seconds),
       requests: r.latencies.length,
@@ -57,7 +59,6 @@ export const graphqlBench = async (options: GraphqlBenchOptions) => {
       outcomes: Object.fromEntries(codes)
     }
   }
-  const measured = options.measured ?? ((load) => load())
   const result = await measured(() => autocannon(graphqlLoad(options, request, count)))
   return {
     requestsPerSecond: Math.round(result.requests.average),

@@ -3,10 +3,12 @@
 // process, with the in-memory project as the baseline of the same machine; then command → projection latency.
 // With BENCH_TRACING=1 (`pnpm bench kafka --tracing`), every process it starts exports every trace to a sink of its
 // own (in the command → projection latency, only the handler+projector process makes spans, not this one).
+// The broker's CPU per mutation is shown for a broker this machine runs (`shell/tooling/kafka/broker.sh`).
 import { Effect } from "effect"
 import { graphqlBench } from "./graphql"
 import { spawnStart } from "@low/testing"
-import { startProjectProcess } from "./server-process"
+import { readFileSync } from "node:fs"
+import { cpuMillis, startProjectProcess } from "./server-process"
 import { projectionLatency } from "./kafka-latency"
 import { kafkaSettings } from "@low/kafka"
 import { dropTestData, envOf, requireServices, testSettings } from "@low/kafka/testing"
@@ -45,17 +47,42 @@ const startWorkers = (env: Record<string, string>) => {
     new Promise<void>((resolve) => (child.exitCode !== null ? resolve() : (child.once("exit", () => resolve()), child.kill("SIGTERM"))))
 }
 
+/**
+ * The CPU milliseconds the broker has used so far, when it runs on this machine from `shell/tooling/kafka/broker.sh`
+ * (its pid file still naming a Kafka process); undefined for a broker elsewhere.
+ */
+const brokerCpu = (() => {
+  try {
+    const pid = Number(readFileSync(".cache/kafka/broker.pid", "utf8").trim())
+    if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("kafka.Kafka")) return () => undefined
+    return () => cpuMillis(pid)
+  } catch {
+    return () => undefined
+  }
+})()
+
 const row = async (name: string, url: string, connections: number, rate?: number) => {
-  const r = await graphqlBench({ url, wallets: 1000, connections, seconds, ...(rate === undefined ? {} : { rate }) })
+  let broker: number | undefined
+  const measured = async <A>(load: () => Promise<A>) => {
+    const before = brokerCpu()
+    const result = await load()
+    const after = brokerCpu()
+    broker = before === undefined || after === undefined ? undefined : after - before
+    return result
+  }
+  const r = await graphqlBench({ url, wallets: 1000, connections, seconds, measured, ...(rate === undefined ? {} : { rate }) })
+  const brokerPerMutation = broker === undefined || r.requests === 0 ? "" : (broker / r.requests).toFixed(2)
   console.log(
-    `| ${name} | ${rate ?? "saturation"} | ${connections} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${r.errors} | ${JSON.stringify(r.outcomes)} |`
+    `| ${name} | ${rate ?? "saturation"} | ${connections} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${brokerPerMutation} | ${r.non2xx} | ${r.errors} | ${JSON.stringify(r.outcomes)} |`
   )
 }
 
 await requireServices()
 console.log(`## GraphQL over HTTP: credits and debits over 1000 wallets, ${seconds} s per row${sink ? ", every trace exported" : ""}\n`)
-console.log("| deployment | offered load/s | connections | mutations/s | p50 ms | p99 ms | non-2xx | errors | outcomes |")
-console.log("|---|---|---|---|---|---|---|---|---|")
+console.log(
+  "| deployment | offered load/s | connections | mutations/s | p50 ms | p99 ms | broker CPU ms per mutation | non-2xx | errors | outcomes |"
+)
+console.log("|---|---|---|---|---|---|---|---|---|---|")
 
 const baseline = await startProjectProcess("in-memory", port, quiet)
 try {
