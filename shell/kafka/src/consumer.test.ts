@@ -3,10 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest"
 import { makeCommitter } from "./consumer"
 
 /** The offset commits a committer sent, each as `topic/partition@offset` strings in order. */
-const recorder = () => {
+const recorder = (answer: () => Promise<void> = async () => undefined) => {
   const commits: Array<Array<string>> = []
-  const send = async ({ topics }: { topics: Array<TopicOffsets> }) => {
+  const send = ({ topics }: { topics: Array<TopicOffsets> }) => {
     commits.push(topics.flatMap((t) => t.partitions.map((p) => `${t.topic}/${p.partition}@${p.offset}`)).sort())
+    return answer()
   }
   /** A handled batch of `topic`'s `partition` whose last message is at `last`. */
   const batch = (topic: string, partition: number, last: number) =>
@@ -63,5 +64,26 @@ describe("offset commits", () => {
     committer.handled(batch("t", 0, 7))
     await committer.drain()
     expect(commits).toEqual([["t/0@2"], ["t/0@8"]])
+  })
+
+  it("given a commit in flight, when the consumer stops, then drain commits what waits after it, and a batch ending later commits nothing", async () => {
+    const answers: Array<() => void> = []
+    const { commits, batch } = recorder(() => new Promise<void>((resolve) => answers.push(resolve)))
+    const committer = makeCommitter(() => true, 100)
+    committer.handled(batch("t", 0, 1))
+    committer.handled(batch("t", 1, 3))
+    let drained = false
+    const draining = committer.drain().then(() => (drained = true))
+    committer.handled(batch("t", 0, 5)) // ended after the stop began: read again by whoever reads next
+    await vi.advanceTimersByTimeAsync(0)
+    expect({ commits, drained }).toEqual({ commits: [["t/0@2"]], drained: false })
+
+    answers[0]!()
+    await vi.advanceTimersByTimeAsync(0)
+    expect({ commits, drained }).toEqual({ commits: [["t/0@2"], ["t/1@4"]], drained: false })
+    answers[1]!()
+    await draining
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(commits).toEqual([["t/0@2"], ["t/1@4"]])
   })
 })

@@ -82,19 +82,28 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
         allowAutoTopicCreation: false
       })
       current = consumer
+      // Whether kafkajs took the consumer out of its group after a crash (it may join again by itself).
+      let crashed = false
       consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+        crashed = false
         owned = new Set(
           Object.entries(payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((p) => partitionKey(topic, p)))
         )
         spec.joinedAs?.(payload.memberId, owned)
         Deferred.unsafeDone(joined, Exit.void)
       })
+      // Before it joins its group anew, what it handled is committed under the generation that handled it.
+      consumer.on(consumer.events.REBALANCING, () => committer.flushNow())
       consumer.on(consumer.events.CRASH, ({ payload }) => {
+        crashed = true
         if (!payload.restart) Deferred.unsafeDone(dead, Exit.void)
       })
       yield* Effect.addFinalizer(() => Effect.promise(() => consumer.disconnect().catch(() => undefined)))
-      // Before it leaves (finalizers run last first): what it handled and has not committed yet, committed now.
-      yield* Effect.addFinalizer(() => Effect.promise(() => committer.drain()))
+      // Before it leaves (finalizers run last first): what it handled and has not committed yet, committed now, for a
+      // while at most; a crashed consumer has left its group already, and commits nothing more.
+      yield* Effect.addFinalizer(() =>
+        crashed ? Effect.void : Effect.promise(() => committer.drain()).pipe(Effect.timeout("5 seconds"), Effect.ignore)
+      )
       yield* kafkaCall(async () => {
         await consumer.connect()
         await consumer.subscribe({ topics: [...spec.topics], fromBeginning: spec.fromBeginning })
@@ -147,6 +156,8 @@ export const makeCommitter = (owns: (topic: string, partition: number) => boolea
   let lastSent = Number.NEGATIVE_INFINITY
   let timer: ReturnType<typeof setTimeout> | undefined
   let send: EachBatchPayload["commitOffsetsIfNecessary"] | undefined
+  // Once the consumer stops, batches that end later commit nothing: they are read again, which changes nothing.
+  let closed = false
 
   const flush = (now = false): void => {
     if (inFlight !== undefined || pending.size === 0 || send === undefined) return
@@ -172,7 +183,7 @@ export const makeCommitter = (owns: (topic: string, partition: number) => boolea
       .catch(() => undefined)
       .finally(() => {
         inFlight = undefined
-        flush()
+        flush(closed)
       })
   }
 
@@ -181,20 +192,25 @@ export const makeCommitter = (owns: (topic: string, partition: number) => boolea
     handled: (payload: EachBatchPayload): void => {
       const { batch } = payload
       // A batch of a partition this member lost meanwhile commits nothing: its offset is its new owner's to commit.
-      if (batch.isEmpty() || !payload.isRunning() || payload.isStale() || !owns(batch.topic, batch.partition)) return
+      if (closed || batch.isEmpty() || !payload.isRunning() || payload.isStale() || !owns(batch.topic, batch.partition)) return
       const last = batch.lastOffset()
       payload.resolveOffset(last)
       pending.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: nextOffset(last) })
       send = payload.commitOffsetsIfNecessary
       flush()
     },
-    /** Commits what waits now, without waiting for the interval, and resolves once no commit is in flight. */
+    /** Commits what waits now, without waiting for the interval: before the member leaves its group in a rebalance. */
+    flushNow: (): void => flush(true),
+    /**
+     * Commits what was handled so far at once, and takes nothing more; resolves once no commit is in flight. For a
+     * consumer that stops (a crashed one has left its group already: it has nothing to drain).
+     */
     drain: async (): Promise<void> => {
-      while (inFlight !== undefined || pending.size > 0) {
-        flush(true)
-        if (inFlight === undefined) break
-        await inFlight
-      }
+      closed = true
+      flush(true)
+      while (inFlight !== undefined) await inFlight
+      clearTimeout(timer)
+      timer = undefined
     }
   }
 }

@@ -33,11 +33,11 @@ const noteSpans = (() => {
 })()
 
 /** A warm-up (not reported: the JIT and the consumers' first batches), then 100/s and 500/s offered, then saturation. */
-const rows = async (name: string, url: string) => {
+const rows = async (name: string, url: string, broker = true) => {
   await graphqlBench({ url, wallets: 100, connections: 50, seconds: 5 })
-  await row(name, url, 50, 100)
-  await row(name, url, 100, 500)
-  await row(name, url, 200)
+  await row(name, url, 50, 100, broker)
+  await row(name, url, 100, 500, broker)
+  await row(name, url, 200, undefined, broker)
 }
 
 /** The consumer roles in a process of their own (no HTTP, so no health endpoint to wait for: they catch up from Kafka). */
@@ -51,27 +51,26 @@ const startWorkers = (env: Record<string, string>) => {
  * The CPU milliseconds the broker has used so far, when it runs on this machine from `shell/tooling/kafka/broker.sh`
  * (its pid file still naming a Kafka process); undefined for a broker elsewhere.
  */
-const brokerCpu = (() => {
+const brokerCpu = (): number | undefined => {
   try {
     const pid = Number(readFileSync(".cache/kafka/broker.pid", "utf8").trim())
-    if (!readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("kafka.Kafka")) return () => undefined
-    return () => cpuMillis(pid)
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("kafka.Kafka") ? cpuMillis(pid) : undefined
   } catch {
-    return () => undefined
+    return undefined // no broker of this machine's, or it went away meanwhile
   }
-})()
+}
 
-const row = async (name: string, url: string, connections: number, rate?: number) => {
-  let broker: number | undefined
+const row = async (name: string, url: string, connections: number, rate?: number, broker = true) => {
+  let brokerMs: number | undefined
   const measured = async <A>(load: () => Promise<A>) => {
-    const before = brokerCpu()
+    const before = broker ? brokerCpu() : undefined
     const result = await load()
-    const after = brokerCpu()
-    broker = before === undefined || after === undefined ? undefined : after - before
+    const after = broker ? brokerCpu() : undefined
+    brokerMs = before === undefined || after === undefined ? undefined : after - before
     return result
   }
   const r = await graphqlBench({ url, wallets: 1000, connections, seconds, measured, ...(rate === undefined ? {} : { rate }) })
-  const brokerPerMutation = broker === undefined || r.requests === 0 ? "" : (broker / r.requests).toFixed(2)
+  const brokerPerMutation = brokerMs === undefined || r.requests === 0 ? "" : (brokerMs / r.requests).toFixed(2)
   console.log(
     `| ${name} | ${rate ?? "saturation"} | ${connections} | ${r.requestsPerSecond} | ${r.p50} | ${r.p99} | ${brokerPerMutation} | ${r.non2xx} | ${r.errors} | ${JSON.stringify(r.outcomes)} |`
   )
@@ -86,7 +85,7 @@ console.log("|---|---|---|---|---|---|---|---|---|---|")
 
 const baseline = await startProjectProcess("in-memory", port, quiet)
 try {
-  await rows("in-memory (baseline)", baseline.url)
+  await rows("in-memory (baseline)", baseline.url, false)
 } finally {
   await baseline.stop()
   noteSpans("in-memory (baseline)")
