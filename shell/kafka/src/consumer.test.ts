@@ -86,4 +86,15 @@ describe("offset commits", () => {
     await vi.advanceTimersByTimeAsync(1_000)
     expect(commits).toEqual([["t/0@2"], ["t/1@4"]])
   })
+
+  it("given offsets waiting for the interval, when the member is about to join its group anew, then flushNow commits them at once", async () => {
+    const { commits, batch } = recorder()
+    const committer = makeCommitter(() => true, 60_000)
+    committer.handled(batch("t", 0, 1))
+    committer.handled(batch("t", 1, 4))
+    await vi.advanceTimersByTimeAsync(0)
+    expect(commits).toEqual([["t/0@2"]])
+    committer.flushNow()
+    expect(commits).toEqual([["t/0@2"], ["t/1@5"]])
+  })
 })
