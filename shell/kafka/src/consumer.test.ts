@@ -97,4 +97,17 @@ describe("offset commits", () => {
     committer.flushNow()
     expect(commits).toEqual([["t/0@2"], ["t/1@5"]])
   })
+
+  it("given a commit refused, when no batch comes after it, then its offsets go again once the interval has passed", async () => {
+    let refuse = true
+    const { commits, batch } = recorder(() => (refuse ? Promise.reject(new Error("coordinator not available")) : Promise.resolve()))
+    const committer = makeCommitter(() => true, 100)
+    committer.handled(batch("t", 0, 3))
+    await vi.advanceTimersByTimeAsync(0)
+    refuse = false
+    await vi.advanceTimersByTimeAsync(100)
+    expect(commits).toEqual([["t/0@4"], ["t/0@4"]])
+    await vi.advanceTimersByTimeAsync(1_000)
+    expect(commits).toHaveLength(2)
+  })
 })

@@ -143,12 +143,16 @@ export const runConsumer = (kafka: Kafka, spec: ConsumerSpec): Effect.Effect<Run
 /** The offset to commit after `offset` was handled: the next one to read. */
 export const nextOffset = (offset: string) => (BigInt(offset) + 1n).toString()
 
+/** A partition as a key of the committer's pending offsets. */
+const keyOf = (topic: string, partition: number) => `${topic}\u0000${partition}`
+
 /**
  * Commits offsets without holding up the next batch: a partition's offset is sent once its batch is written, at
  * most one commit every `everyMs`, and offsets handled meanwhile (or while a commit is in flight) go together in
  * the next one (requests to the coordinator keep their order, so a later offset is never overwritten by an earlier
- * one). A commit lost to a crash or a rebalance only means a redelivery, which changes nothing. `owns` says which
- * partitions are this member's now: an offset of one it lost since it was handled is not sent.
+ * one); a commit refused (the coordinator away, say) goes again with the next. A commit lost to a crash or a
+ * rebalance only means a redelivery, which changes nothing. `owns` says which partitions are this member's now: an
+ * offset of one it lost since it was handled is not sent.
  */
 export const makeCommitter = (owns: (topic: string, partition: number) => boolean, everyMs: number) => {
   let pending = new Map<string, { readonly topic: string; readonly partition: number; readonly offset: string }>()
@@ -180,7 +184,15 @@ export const makeCommitter = (owns: (topic: string, partition: number) => boolea
       partitions: offsets.filter((o) => o.topic === topic).map(({ partition, offset }) => ({ partition, offset }))
     }))
     inFlight = send({ topics })
-      .catch(() => undefined)
+      .catch(() => {
+        // Not committed: sent again with the next commit (a later offset of the partition handled meanwhile goes
+        // instead), so that a partition idle from now on still shows it has been read; not after the stop.
+        if (closed) return
+        for (const o of offsets) {
+          const key = keyOf(o.topic, o.partition)
+          if (!pending.has(key)) pending.set(key, o)
+        }
+      })
       .finally(() => {
         inFlight = undefined
         flush(closed)
@@ -195,7 +207,7 @@ export const makeCommitter = (owns: (topic: string, partition: number) => boolea
       if (closed || batch.isEmpty() || !payload.isRunning() || payload.isStale() || !owns(batch.topic, batch.partition)) return
       const last = batch.lastOffset()
       payload.resolveOffset(last)
-      pending.set(`${batch.topic}\u0000${batch.partition}`, { topic: batch.topic, partition: batch.partition, offset: nextOffset(last) })
+      pending.set(keyOf(batch.topic, batch.partition), { topic: batch.topic, partition: batch.partition, offset: nextOffset(last) })
       send = payload.commitOffsetsIfNecessary
       flush()
     },
