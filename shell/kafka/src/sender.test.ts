@@ -63,4 +63,52 @@ describe("the batching sender", () => {
     requests[1]!.release()
     await Promise.all(sent)
   })
+
+  it("given a request answered while nothing else waits, when more is sent later, then it goes in a request of its own", async () => {
+    const { producer, requests } = heldProducer()
+    const send = makeBatchingSend(producer)
+    const first = send("t", [{ value: "a" }])
+    await turnEnds()
+    requests[0]!.release()
+    await first
+    await turnEnds() // the sender idle again
+    const second = send("t", [{ value: "b" }])
+    await turnEnds()
+    expect(requests.map((r) => r.values)).toEqual([["a"], ["b"]])
+    requests[1]!.release()
+    await second
+  })
+
+  it("given a producer that throws rather than rejects, then the sends it carried fail with what it threw, and the next send still goes", async () => {
+    const thrown = new Error("broken producer")
+    let throws = true
+    const sent: Array<Array<string>> = []
+    const producer = {
+      sendBatch: (batch: ProducerBatch) => {
+        if (throws) throw thrown
+        sent.push((batch.topicMessages ?? []).flatMap((t) => t.messages.map((m) => String(m.value))))
+        return Promise.resolve([])
+      }
+    } as unknown as Producer
+    const send = makeBatchingSend(producer)
+    await expect(send("t", [{ value: "lost" }])).rejects.toBe(thrown)
+    throws = false
+    await send("t", [{ value: "next" }])
+    expect(sent).toEqual([["next"]])
+  })
+
+  it("given a withdrawn check that throws, then that send fails with what it threw and the others go", async () => {
+    const { producer, requests } = heldProducer()
+    const send = makeBatchingSend(producer)
+    const thrown = new Error("broken check")
+    const broken = send("t", [{ value: "broken" }], () => {
+      throw thrown
+    })
+    const kept = send("t", [{ value: "kept" }])
+    await expect(broken).rejects.toBe(thrown)
+    await turnEnds()
+    expect(requests.map((r) => r.values)).toEqual([["kept"]])
+    requests[0]!.release()
+    await kept
+  })
 })

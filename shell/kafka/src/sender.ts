@@ -29,12 +29,12 @@ const byTopic = (queued: ReadonlyArray<Queued>): Array<TopicMessages> => {
 
 /**
  * Sends together what its callers give it in one stretch of work: the first send while no request is in flight
- * queues the request as a microtask, so the sends made before it runs (the batches of one fetch, the fibers that
- * one socket read set going) join it, with no wait for a timer or I/O. Whatever arrives while a request is in flight
- * goes in the next one. So load raises the batch size instead of the number of requests: each request costs a
- * socket write here and a wake-up of the broker there, whatever it carries. Messages of one call keep their order;
- * so do calls for one partition, since one request is in flight at a time. The promise resolves once every broker
- * acknowledged the messages (acks=all).
+ * queues the request as a microtask, so the sends made before it runs (say, by the fibers one socket read resumed)
+ * join it, with no wait for a timer or I/O. Whatever arrives while a request is in flight goes in the next one. So
+ * load raises the batch size instead of the number of requests: each request costs a socket write here and a
+ * wake-up of the broker there, whatever it carries. Messages of one call keep their order; so do calls for one
+ * partition, since one request is in flight at a time. The promise resolves once every broker acknowledged the
+ * messages (acks=all); a request that fails fails every send it carried.
  */
 export const makeBatchingSend = (producer: Producer) => {
   let queue: Array<Queued> = []
@@ -51,18 +51,25 @@ export const makeBatchingSend = (producer: Producer) => {
     })
   }
 
-  const flush = () => {
-    if (busy) return
-    const batch = queue.filter((q) => {
+  /** Whether `q` still wants sending; a `withdrawn` that throws says no, and its send rejects with what it threw. */
+  const wanted = (q: Queued) => {
+    try {
       if (q.withdrawn?.() !== true) return true
       q.done(new Withdrawn())
-      return false
-    })
+    } catch (error) {
+      q.done(error)
+    }
+    return false
+  }
+
+  const flush = () => {
+    if (busy) return
+    const batch = queue.filter(wanted)
     queue = []
     if (batch.length === 0) return
     busy = true
-    producer
-      .sendBatch({ acks: -1, topicMessages: byTopic(batch) })
+    // A producer that throws rather than rejects fails this request's sends alike, and the next request still goes.
+    new Promise((resolve) => resolve(producer.sendBatch({ acks: -1, topicMessages: byTopic(batch) })))
       .then(
         () => batch.forEach((q) => q.done()),
         (error: unknown) => batch.forEach((q) => q.done(error ?? new Error("send failed")))
@@ -74,8 +81,8 @@ export const makeBatchingSend = (producer: Producer) => {
   }
 
   /**
-   * Sends `messages` to `topic`. While they wait for a request in flight, `withdrawn` may take them back: when it
-   * says so as their turn comes, they are not sent, and the promise rejects with `Withdrawn`.
+   * Sends `messages` to `topic`. Until the request that carries them is made, `withdrawn` may take them back: when it
+   * says so then, they are not sent, and the promise rejects with `Withdrawn`.
    */
   return (topic: string, messages: ReadonlyArray<Message>, withdrawn?: () => boolean): Promise<void> =>
     messages.length === 0
