@@ -30,7 +30,8 @@ export const runProcessManagers = ({ handlers, processManagers }: ProcessManager
     const { kafka, settings } = yield* KafkaClient
     const names = namesOf(settings)
     const runtime = yield* Effect.runtime<never>()
-    const send = makeSender(yield* connectedProducer(kafka))
+    // A fetch's batches send their commands together: no client waits on them, and a saga's steps come in bursts.
+    const send = makeSender(yield* connectedProducer(kafka), { gather: true })
     const deadLetters = makeDeadLetters(send, names.deadLetters)
     const tracing = yield* Tracing
     const encoders = new Map(handlers.map((h) => [h, Schema.encodeSync(h.command as Schema.Schema<unknown, unknown>)] as const))

@@ -19,9 +19,9 @@ const heldProducer = () => {
 const turnEnds = () => new Promise((resolve) => setImmediate(resolve))
 
 describe("the batching sender", () => {
-  it("given messages sent in one go while nothing is in flight, then they go in one request, in order, with no wait for a timer or I/O", async () => {
+  it("given gathering, when messages are sent in one go while nothing is in flight, then they go in one request, in order, with no wait for a timer or I/O", async () => {
     const { producer, requests } = heldProducer()
-    const send = makeBatchingSend(producer)
+    const send = makeBatchingSend(producer, { gather: true })
     const sent = [send("t", [{ value: "a" }]), send("u", [{ value: "b" }]), send("t", [{ value: "c" }, { value: "d" }])]
     expect(requests).toEqual([])
     await Promise.resolve() // the microtasks queued so far have run, and nothing else
@@ -54,7 +54,7 @@ describe("the batching sender", () => {
     const { producer, requests } = heldProducer()
     const send = makeBatchingSend(producer)
     const sent = [send("t", [{ value: "a" }])]
-    await turnEnds()
+    expect(requests.map((r) => r.values)).toEqual([["a"]]) // sent at once, nothing being in flight
     sent.push(send("t", [{ value: "b" }]), send("t", [{ value: "c" }]))
     requests[0]!.release()
     await sent[0]
@@ -64,9 +64,9 @@ describe("the batching sender", () => {
     await Promise.all(sent)
   })
 
-  it("given a request answered while nothing else waits, when more is sent later, then it goes in a request of its own", async () => {
+  it("given gathering and a request answered while nothing else waits, when more is sent later, then it goes in a request of its own", async () => {
     const { producer, requests } = heldProducer()
-    const send = makeBatchingSend(producer)
+    const send = makeBatchingSend(producer, { gather: true })
     const first = send("t", [{ value: "a" }])
     await turnEnds()
     requests[0]!.release()
@@ -90,7 +90,7 @@ describe("the batching sender", () => {
         return Promise.resolve([])
       }
     } as unknown as Producer
-    const send = makeBatchingSend(producer)
+    const send = makeBatchingSend(producer, { gather: true })
     await expect(send("t", [{ value: "lost" }])).rejects.toBe(thrown)
     throws = false
     await send("t", [{ value: "next" }])
@@ -99,7 +99,7 @@ describe("the batching sender", () => {
 
   it("given a withdrawn check that throws, then that send fails with what it threw and the others go", async () => {
     const { producer, requests } = heldProducer()
-    const send = makeBatchingSend(producer)
+    const send = makeBatchingSend(producer, { gather: true })
     const thrown = new Error("broken check")
     const broken = send("t", [{ value: "broken" }], () => {
       throw thrown

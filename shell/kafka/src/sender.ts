@@ -28,22 +28,25 @@ const byTopic = (queued: ReadonlyArray<Queued>): Array<TopicMessages> => {
 }
 
 /**
- * Sends together what its callers give it in one stretch of work: the first send while no request is in flight
- * queues the request as a microtask, so the sends made before it runs (say, by the fibers one socket read resumed)
- * join it, with no wait for a timer or I/O. Whatever arrives while a request is in flight goes in the next one. So
- * load raises the batch size instead of the number of requests: each request costs a socket write here and a
- * wake-up of the broker there, whatever it carries. Messages of one call keep their order; so do calls for one
- * partition, since one request is in flight at a time. The promise resolves once every broker acknowledged the
- * messages (acks=all); a request that fails fails every send it carried.
+ * Sends what arrives while a request is in flight together in the next one, so load raises the batch size instead
+ * of the number of requests: each request costs a socket write here and a wake-up of the broker there, whatever it
+ * carries. While nothing is in flight, a send goes at once; or, with `gather`, the first one queues the request as a
+ * microtask, so the sends made before it runs (say, by the fibers one socket read resumed) join it, with no wait for
+ * a timer or I/O. Gathering saves requests where sends come in bursts (the consumers' batches of one fetch), and can
+ * hold a send back behind the work in hand: a bff that gathered its commands read a higher p99 (see BENCHMARKS.md).
+ * Messages of one call keep their order; so do calls for one partition, since one request is in flight at a time.
+ * The promise resolves once every broker acknowledged the messages (acks=all); a request that fails fails every
+ * send it carried.
  */
-export const makeBatchingSend = (producer: Producer) => {
+export const makeBatchingSend = (producer: Producer, { gather = false }: { readonly gather?: boolean } = {}) => {
   let queue: Array<Queued> = []
   let busy = false
   let soon = false
 
-  /** Flushes once the work in hand is done, unless a request in flight will flush as it ends. */
+  /** Flushes now, or with `gather` once the work in hand is done; unless a request in flight will flush as it ends. */
   const flushSoon = () => {
     if (busy || soon) return
+    if (!gather) return flush()
     soon = true
     queueMicrotask(() => {
       soon = false
@@ -94,8 +97,8 @@ export const makeBatchingSend = (producer: Producer) => {
 }
 
 /** `makeBatchingSend` as an Effect: sends `messages` to `topic`, acknowledged by every broker. */
-export const makeSender = (producer: Producer) => {
-  const send = makeBatchingSend(producer)
+export const makeSender = (producer: Producer, options?: { readonly gather?: boolean }) => {
+  const send = makeBatchingSend(producer, options)
   return (topic: string, messages: ReadonlyArray<Message>): Effect.Effect<void, KafkaFailure> =>
     messages.length === 0 ? Effect.void : kafkaCall(() => send(topic, messages))
 }
