@@ -83,7 +83,7 @@ export const runHandlers = (handlers: ReadonlyArray<AnyHandler>) =>
     const names = namesOf(settings)
     // The consumer runs each batch with the ports this layer was given, once, rather than per command.
     const runtime = yield* Effect.runtime<ExecutorPorts>()
-    // The batches of one fetch end their Redis round trips together (one socket read): their events go in one request.
+    // Batches whose Redis round trips end in one socket read publish their events in one request.
     const publish = makeSender(yield* connectedProducer(kafka), { gather: true })
     const deadLetters = makeDeadLetters(publish, names.deadLetters)
     const routes = new Map(handlers.map((handler) => [names.topic(handler.reads), routeOf(handler, names.topic)] as const))

@@ -30,7 +30,7 @@ export const runProcessManagers = ({ handlers, processManagers }: ProcessManager
     const { kafka, settings } = yield* KafkaClient
     const names = namesOf(settings)
     const runtime = yield* Effect.runtime<never>()
-    // A fetch's batches send their commands together: no client waits on them, and a saga's steps come in bursts.
+    // Commands sent in one stretch of work go in one request: no client waits on them, and a saga's steps come in bursts.
     const send = makeSender(yield* connectedProducer(kafka), { gather: true })
     const deadLetters = makeDeadLetters(send, names.deadLetters)
     const tracing = yield* Tracing

@@ -34,7 +34,6 @@ describe("the batching sender", () => {
     const { producer, requests } = heldProducer()
     const send = makeBatchingSend(producer)
     const first = send("t", [{ value: "first" }])
-    await turnEnds()
     let timedOut = false
     const late = send("t", [{ value: "answered TIMEOUT meanwhile" }], () => timedOut)
     const kept = send("t", [{ value: "still awaited" }], () => false)
